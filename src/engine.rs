@@ -1,0 +1,53 @@
+//! The pipeline for one input: read → assign roles → evaluate. The rubric is compiled once
+//! and shared.
+
+use crate::error::InputError;
+use crate::eval::{evaluate, result::CallResult};
+use crate::rubric::CompiledRubric;
+use crate::transcript::{self, roles::assign_roles, roles::RoleHints, ReadOptions};
+use std::path::Path;
+
+/// Settings for reading inputs.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Format, encoding and size limits.
+    pub read: ReadOptions,
+    /// `--agent NAME`: the speaker label that is the agent.
+    pub agent: Option<String>,
+    /// `--customer NAME`: the speaker label that is the customer.
+    pub customer: Option<String>,
+}
+
+/// A compiled rubric plus reading options: scores files and byte buffers.
+pub struct Engine {
+    /// The rubric.
+    pub rubric: CompiledRubric,
+    hints: RoleHints,
+    options: Options,
+}
+
+impl Engine {
+    /// An engine for `rubric` with `options`.
+    pub fn new(rubric: CompiledRubric, options: Options) -> Self {
+        let mut hints = rubric.role_hints.clone();
+        hints.cli_agent = options.agent.clone();
+        hints.cli_customer = options.customer.clone();
+        Engine { rubric, hints, options }
+    }
+
+    /// Scores every call in `bytes` (read from `source`).
+    pub fn score_bytes(&self, source: &str, bytes: &[u8]) -> Vec<Result<CallResult, InputError>> {
+        self.finish(transcript::read_bytes(source, bytes, &self.options.read))
+    }
+
+    /// Scores every call in the file at `path`.
+    pub fn score_path(&self, path: &Path) -> Vec<Result<CallResult, InputError>> {
+        self.finish(transcript::read_path(path, &self.options.read))
+    }
+
+    fn finish(&self, raw: Vec<Result<transcript::RawCall, InputError>>) -> Vec<Result<CallResult, InputError>> {
+        raw.into_iter()
+            .map(|r| r.and_then(|call| assign_roles(call, &self.hints)).map(|t| evaluate(&self.rubric, &t)))
+            .collect()
+    }
+}

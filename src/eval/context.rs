@@ -1,0 +1,262 @@
+//! One call, analyzed once: every turn normalized and segmented, every phrase set matched
+//! once, every signal evaluated once. Criteria only look things up here.
+
+use crate::rubric::compile::{CompiledCues, CompiledRubric};
+use crate::rubric::model::RoleSel;
+use crate::text::matcher::MatchKind;
+use crate::text::segment::Analyzed;
+use crate::text::similarity::best_similarity;
+use crate::transcript::{Role, Transcript};
+
+/// How a matcher matched a turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A phrase, exactly (after normalization).
+    Cue,
+    /// A phrase, by pinyin.
+    Homophone,
+    /// A phrase, with one edit.
+    Fuzzy,
+    /// A regex.
+    Regex,
+    /// Similarity to a model line.
+    Similarity,
+}
+
+impl Via {
+    /// Name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Cue => "cue",
+            Via::Homophone => "homophone",
+            Via::Fuzzy => "fuzzy",
+            Via::Regex => "regex",
+            Via::Similarity => "similarity",
+        }
+    }
+
+    fn confidence(self) -> f64 {
+        match self {
+            Via::Cue | Via::Regex => 1.0,
+            Via::Homophone => 0.85,
+            Via::Fuzzy => 0.75,
+            Via::Similarity => 0.0,
+        }
+    }
+}
+
+/// Where and how a matcher matched one turn (normalized character range).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CueMatch {
+    /// Start (normalized chars).
+    pub start: usize,
+    /// End (normalized chars).
+    pub end: usize,
+    /// 0–1.
+    pub confidence: f64,
+    /// How.
+    pub via: Via,
+}
+
+/// First occurrence of each phrase id in a turn: (start, end, kind).
+type FirstHits = Vec<Option<(usize, usize, MatchKind)>>;
+
+/// One turn, analyzed.
+pub struct TurnAnalysis {
+    /// Normalized, segmented text.
+    pub text: Analyzed,
+    /// Per phrase set: first non-negated hit of each phrase id.
+    plain: Vec<FirstHits>,
+    /// Per phrase set: first hit of each phrase id, negated or not.
+    raw: Vec<FirstHits>,
+}
+
+/// A call analyzed against a rubric.
+pub struct CallContext<'a> {
+    /// The rubric.
+    pub rubric: &'a CompiledRubric,
+    /// The call.
+    pub transcript: &'a Transcript,
+    /// Per turn.
+    pub turns: Vec<TurnAnalysis>,
+    /// Per signal: the turns where it fired, with the match.
+    pub signals: Vec<Vec<(usize, CueMatch)>>,
+}
+
+fn kind_via(k: MatchKind) -> Via {
+    match k {
+        MatchKind::Exact => Via::Cue,
+        MatchKind::Homophone => Via::Homophone,
+        MatchKind::Fuzzy => Via::Fuzzy,
+    }
+}
+
+impl<'a> CallContext<'a> {
+    /// Analyzes every turn and evaluates every signal.
+    pub fn new(rubric: &'a CompiledRubric, transcript: &'a Transcript) -> Self {
+        let turns = transcript
+            .turns
+            .iter()
+            .map(|t| {
+                let text = rubric.analyzer.analyze(&t.text);
+                let mut plain = Vec::with_capacity(rubric.sets.len());
+                let mut raw = Vec::with_capacity(rubric.sets.len());
+                for (set, texts) in rubric.sets.iter().zip(&rubric.phrase_text) {
+                    let mut p: FirstHits = vec![None; texts.len()];
+                    let mut r: FirstHits = vec![None; texts.len()];
+                    if !set.is_empty() {
+                        for h in set.find(&text) {
+                            let slot = h.id as usize;
+                            if slot >= p.len() {
+                                continue;
+                            }
+                            if r[slot].is_none() {
+                                r[slot] = Some((h.start, h.end, h.kind));
+                            }
+                            if !h.negated && p[slot].is_none() {
+                                p[slot] = Some((h.start, h.end, h.kind));
+                            }
+                        }
+                    }
+                    plain.push(p);
+                    raw.push(r);
+                }
+                TurnAnalysis { text, plain, raw }
+            })
+            .collect();
+        let mut ctx = CallContext { rubric, transcript, turns, signals: Vec::new() };
+        ctx.signals = rubric
+            .signals
+            .iter()
+            .map(|s| {
+                (0..ctx.turns.len())
+                    .filter(|&t| ctx.role_matches(s.role, t))
+                    .filter_map(|t| ctx.matches(&s.cues, t).map(|m| (t, m)))
+                    .collect()
+            })
+            .collect();
+        ctx
+    }
+
+    /// The role of turn `t`.
+    pub fn role(&self, t: usize) -> Role {
+        self.transcript.turns[t].role
+    }
+
+    /// Whether turn `t` belongs to `sel`.
+    pub fn role_matches(&self, sel: RoleSel, t: usize) -> bool {
+        match sel {
+            RoleSel::Any => true,
+            RoleSel::Agent => self.role(t) == Role::Agent,
+            RoleSel::Customer => self.role(t) == Role::Customer,
+        }
+    }
+
+    /// Indices of the turns of `sel`, in order.
+    pub fn turns_of(&self, sel: RoleSel) -> Vec<usize> {
+        (0..self.turns.len()).filter(|&t| self.role_matches(sel, t)).collect()
+    }
+
+    /// The first turn where signal `s` fired.
+    pub fn first_signal(&self, s: usize) -> Option<usize> {
+        self.signals.get(s).and_then(|v| v.first()).map(|(t, _)| *t)
+    }
+
+    /// Whether signal `s` fired anywhere.
+    pub fn signal_fired(&self, s: usize) -> bool {
+        self.first_signal(s).is_some()
+    }
+
+    fn phrase(&self, cues: &CompiledCues, t: usize, id: u32) -> Option<(usize, usize, MatchKind)> {
+        let turn = &self.turns[t];
+        let table = if cues.negation { &turn.plain } else { &turn.raw };
+        table.get(cues.set).and_then(|v| v.get(id as usize)).copied().flatten()
+    }
+
+    fn first_of(&self, cues: &CompiledCues, t: usize, ids: &[u32]) -> Option<(usize, usize, MatchKind)> {
+        ids.iter().filter_map(|&id| self.phrase(cues, t, id)).min_by_key(|h| (h.0, h.1))
+    }
+
+    /// Whether matcher `cues` matches turn `t`, and where.
+    pub fn matches(&self, cues: &CompiledCues, t: usize) -> Option<CueMatch> {
+        if self.first_of(cues, t, &cues.none).is_some() {
+            return None;
+        }
+        let phrase_match = self.phrase_part(cues, t);
+        if phrase_match.is_some() || cues.models.is_empty() {
+            return phrase_match;
+        }
+        let text = &self.turns[t].text;
+        let (score, start, end) = cues
+            .models
+            .iter()
+            .map(|m| best_similarity(text, m))
+            .fold((0.0, 0, 0), |best, s| if s.0 > best.0 { s } else { best });
+        (score >= cues.min_similarity).then_some(CueMatch { start, end, confidence: score, via: Via::Similarity })
+    }
+
+    /// The best similarity of turn `t` to the matcher's model lines (0 when it has none).
+    pub fn similarity(&self, cues: &CompiledCues, t: usize) -> f64 {
+        let text = &self.turns[t].text;
+        cues.models.iter().map(|m| best_similarity(text, m).0).fold(0.0, f64::max)
+    }
+
+    fn phrase_part(&self, cues: &CompiledCues, t: usize) -> Option<CueMatch> {
+        if !cues.has_phrase_part() {
+            return None;
+        }
+        let mut hits: Vec<(usize, usize, Via)> = Vec::new();
+        if !cues.any.is_empty() || !cues.regex.is_empty() {
+            // `any` and `regex` are alternatives: the earliest of either counts.
+            let phrase = self.first_of(cues, t, &cues.any).map(|(s, e, k)| (s, e, kind_via(k)));
+            let regex = self.first_regex(cues, t).map(|(s, e)| (s, e, Via::Regex));
+            let best = [phrase, regex].into_iter().flatten().min_by_key(|h| (h.0, h.1))?;
+            hits.push(best);
+        }
+        for &id in &cues.all {
+            let (s, e, k) = self.phrase(cues, t, id)?;
+            hits.push((s, e, kind_via(k)));
+        }
+        for g in &cues.groups {
+            let (s, e, k) = self.first_of(cues, t, g)?;
+            hits.push((s, e, kind_via(k)));
+        }
+        let confidence = hits.iter().map(|h| h.2.confidence()).fold(1.0, f64::min);
+        let via = hits.iter().map(|h| h.2).max_by(|a, b| a.confidence().total_cmp(&b.confidence()).reverse()).unwrap_or(Via::Cue);
+        let &(start, end, _) = hits.iter().min_by_key(|h| (h.0, h.1))?;
+        Some(CueMatch { start, end, confidence, via })
+    }
+
+    /// The earliest regex match in turn `t`, as a normalized character range.
+    fn first_regex(&self, cues: &CompiledCues, t: usize) -> Option<(usize, usize)> {
+        let text = &self.turns[t].text.norm.text;
+        let m = cues.regex.iter().filter_map(|r| r.find(text)).min_by_key(|m| m.start())?;
+        let start = text[..m.start()].chars().count();
+        Some((start, start + m.as_str().chars().count()))
+    }
+
+    /// Evidence for normalized range `[start, end)` of turn `t`: the original span and excerpt.
+    pub fn evidence(&self, t: usize, start: usize, end: usize) -> ([usize; 2], String) {
+        let (a, b) = self.turns[t].text.norm.to_original(start, end);
+        let excerpt = excerpt(&self.transcript.turns[t].text, a, b);
+        ([a, b], excerpt)
+    }
+
+    /// Evidence covering the whole of turn `t`.
+    pub fn whole_turn(&self, t: usize) -> ([usize; 2], String) {
+        let n = self.transcript.turns[t].text.chars().count();
+        ([0, n], excerpt(&self.transcript.turns[t].text, 0, n))
+    }
+}
+
+/// The original characters `[a, b)` of `text`, shortened to at most 60 characters.
+pub fn excerpt(text: &str, a: usize, b: usize) -> String {
+    const MAX: usize = 60;
+    let len = b.saturating_sub(a);
+    let take = len.min(MAX);
+    let mut s: String = text.chars().skip(a).take(take).collect();
+    if len > MAX {
+        s.push('…');
+    }
+    s
+}

@@ -1,0 +1,36 @@
+//! The end condition a call reached, decided from the rubric's signals in priority order.
+
+use super::context::CallContext;
+
+/// The reached end condition: its index in the rubric (None = no condition held, reported as
+/// `none`) and the turn of the decisive signal.
+pub struct Ending {
+    /// Index into the rubric's end conditions.
+    pub index: Option<usize>,
+    /// Id (`none` when no condition held).
+    pub id: String,
+    /// Turn where the last of its signals fired.
+    pub turn: Option<usize>,
+}
+
+/// Decides the end condition: the first, in rubric order, whose signals hold.
+pub fn decide(ctx: &CallContext) -> Ending {
+    for (i, e) in ctx.rubric.ends.iter().enumerate() {
+        let all_ok = e.all.iter().all(|&s| ctx.signal_fired(s));
+        let any_ok = e.any.is_empty() || e.any.iter().any(|&s| ctx.signal_fired(s));
+        let none_ok = !e.none.iter().any(|&s| ctx.signal_fired(s));
+        if all_ok && any_ok && none_ok {
+            let turn = e.all.iter().chain(&e.any).filter_map(|&s| ctx.first_signal(s)).max();
+            return Ending { index: Some(i), id: e.id.clone(), turn };
+        }
+    }
+    Ending { index: None, id: "none".into(), turn: None }
+}
+
+/// The steps the reached ending requires (every step when it does not say).
+pub fn required_steps(ctx: &CallContext, ending: &Ending) -> Vec<usize> {
+    ending
+        .index
+        .and_then(|i| ctx.rubric.ends[i].required_steps.clone())
+        .unwrap_or_else(|| (0..ctx.rubric.steps.len()).collect())
+}

@@ -1,0 +1,141 @@
+//! The `steps` criterion: which script steps the agent covered, where, and in what order.
+
+use super::context::CallContext;
+use super::result::{Finding, StepResult};
+use crate::rubric::model::{RoleSel, Severity};
+
+/// Code of a required step that was not covered.
+pub const MISSING: &str = "SC001";
+/// Code of a step performed clearly out of script order.
+pub const OUT_OF_ORDER: &str = "SC002";
+
+/// Coverage of every step plus the findings of the criterion.
+pub struct StepsOutcome {
+    /// Per step, in script order.
+    pub steps: Vec<StepResult>,
+    /// SC001 / SC002 findings.
+    pub findings: Vec<Finding>,
+}
+
+/// Matches every step against the agent's turns. `required` lists the step indices the
+/// reached end condition requires.
+pub fn evaluate(ctx: &CallContext, required: &[usize]) -> StepsOutcome {
+    let agent_turns = ctx.turns_of(RoleSel::Agent);
+    let mut steps = Vec::with_capacity(ctx.rubric.steps.len());
+    let mut findings = Vec::new();
+    for (i, step) in ctx.rubric.steps.iter().enumerate() {
+        let mut window: &[usize] = &agent_turns;
+        if let Some(n) = step.first {
+            window = &window[..n.min(window.len())];
+        }
+        if let Some(n) = step.last {
+            window = &window[window.len().saturating_sub(n)..];
+        }
+        let hit = window.iter().find_map(|&t| ctx.matches(&step.cues, t).map(|m| (t, m)));
+        let is_required = required.contains(&i);
+        match hit {
+            Some((t, m)) => steps.push(StepResult {
+                id: step.id.clone(),
+                covered: true,
+                turn: Some(t),
+                confidence: round2(m.confidence),
+                required: is_required,
+                via: Some(m.via.as_str().to_string()),
+                nearest_turn: None,
+            }),
+            None => {
+                let nearest = agent_turns
+                    .iter()
+                    .map(|&t| (t, ctx.similarity(&step.cues, t)))
+                    .fold(None, |best: Option<(usize, f64)>, c| match best {
+                        Some(b) if b.1 >= c.1 => Some(b),
+                        _ => Some(c),
+                    });
+                steps.push(StepResult {
+                    id: step.id.clone(),
+                    covered: false,
+                    turn: None,
+                    confidence: round2(nearest.map_or(0.0, |n| n.1)),
+                    required: is_required,
+                    via: None,
+                    nearest_turn: nearest.map(|n| n.0),
+                });
+                if is_required {
+                    // Evidence: the turn that came closest, or the last agent turn.
+                    let t = nearest.map(|n| n.0).or(agent_turns.last().copied());
+                    if let Some(t) = t {
+                        let (span, excerpt) = ctx.whole_turn(t);
+                        findings.push(Finding {
+                            code: MISSING.into(),
+                            criterion: "steps".into(),
+                            severity: Severity::Major,
+                            turn: t,
+                            span,
+                            excerpt,
+                            message: format!(
+                                "必需的话术步骤「{}」({}) 未覆盖；最接近的是第{}轮（相似度 {:.2}）",
+                                step.title,
+                                step.id,
+                                t,
+                                nearest.map_or(0.0, |n| n.1)
+                            ),
+                            rule: format!("steps.{}", step.id),
+                            help: step.cues.models.first().cloned(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    findings.extend(order_findings(ctx, &steps));
+    StepsOutcome { steps, findings }
+}
+
+/// A step that comes two or more turns before a step the script puts ahead of it.
+fn order_findings(ctx: &CallContext, steps: &[StepResult]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (i, later) in steps.iter().enumerate() {
+        let Some(lt) = later.turn else { continue };
+        let jumped = steps[..i].iter().find(|earlier| earlier.turn.is_some_and(|et| et >= lt + 2));
+        if let Some(earlier) = jumped {
+            let (span, excerpt) = ctx.whole_turn(lt);
+            out.push(Finding {
+                code: OUT_OF_ORDER.into(),
+                criterion: "steps".into(),
+                severity: Severity::Minor,
+                turn: lt,
+                span,
+                excerpt,
+                message: format!(
+                    "步骤「{}」在第{}轮，早于话术中排在它前面的「{}」（第{}轮）",
+                    later.id,
+                    lt,
+                    earlier.id,
+                    earlier.turn.unwrap_or_default()
+                ),
+                rule: "steps.order".into(),
+                help: None,
+            });
+        }
+    }
+    out
+}
+
+/// Rounds to two decimals so output is stable and readable.
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// The criterion score: the share of required steps covered, less the penalties of the
+/// findings (missing steps are already counted by the share, so only order findings cost).
+pub fn score(steps: &[StepResult], findings: &[Finding], minor_penalty: f64) -> f64 {
+    let required: Vec<&StepResult> = steps.iter().filter(|s| s.required).collect();
+    let optional: Vec<&StepResult> = steps.iter().filter(|s| !s.required).collect();
+    let share = |v: &[&StepResult]| {
+        if v.is_empty() { 1.0 } else { v.iter().filter(|s| s.covered).count() as f64 / v.len() as f64 }
+    };
+    // Required steps decide most of the score; the rest of the script adds the remainder.
+    let base = if optional.is_empty() { 100.0 * share(&required) } else { 80.0 * share(&required) + 20.0 * share(&optional) };
+    let order = findings.iter().filter(|f| f.code == OUT_OF_ORDER).count() as f64 * minor_penalty;
+    (base - order).clamp(0.0, 100.0)
+}

@@ -1,0 +1,75 @@
+//! Loading a rubric: TOML text → [`RubricFile`] → validation, with every problem located at
+//! `file:line:column`.
+
+use super::error::{RubricError, RubricErrors, Span};
+use super::model::RubricFile;
+use super::validate::validate;
+
+/// Parses and validates rubric text. `path` is only used in messages.
+pub fn parse(path: &str, source: &str) -> Result<RubricFile, RubricErrors> {
+    let file: RubricFile = toml::from_str(source).map_err(|e| {
+        let span = e.span().map(|r| Span::at_offset(r.start));
+        let message = e.message().trim().to_string();
+        let hint = hint_for(&message);
+        RubricErrors(vec![RubricError::new(span, message, &hint).locate(path, source)])
+    })?;
+    let errors: Vec<RubricError> = validate(&file).into_iter().map(|e| e.locate(path, source)).collect();
+    if errors.is_empty() { Ok(file) } else { Err(RubricErrors(errors)) }
+}
+
+/// A hint for the common serde messages.
+fn hint_for(message: &str) -> String {
+    if message.starts_with("unknown field") {
+        "check the spelling; every key is listed in docs/rubric.md".into()
+    } else if message.starts_with("missing field") {
+        "this key is required here; see docs/rubric.md".into()
+    } else if message.starts_with("invalid type") {
+        "the value has the wrong type (a list where one string is expected, a string for a number …)".into()
+    } else if message.starts_with("unknown variant") {
+        "use one of the values listed above".into()
+    } else {
+        "see docs/rubric.md for the rubric format".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[rubric]
+id = "t"
+version = "1"
+
+[[steps]]
+id = "greeting"
+cues = { any = ["您好"] }
+"#;
+
+    #[test]
+    fn minimal_rubric_loads() {
+        let f = parse("r.toml", MINIMAL).unwrap();
+        assert_eq!(f.steps.len(), 1);
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let src = MINIMAL.replace("id = \"greeting\"", "id = \"greeting\"\ncuez = 1");
+        let err = parse("r.toml", &src).unwrap_err().to_string();
+        assert!(err.starts_with("r.toml:"), "{err}");
+        assert!(err.contains("unknown field `cuez`"), "{err}");
+    }
+
+    #[test]
+    fn all_validation_errors_are_reported_at_once() {
+        let src = format!(
+            "{MINIMAL}\n[[steps]]\nid = \"greeting\"\ncues = {{ regex = [\"(\"] }}\n\n[[end_conditions]]\nid = \"x\"\nall = [\"nope\"]\n"
+        );
+        let errs = parse("r.toml", &src).unwrap_err();
+        let text = errs.to_string();
+        assert!(text.contains("duplicate step id `greeting`"), "{text}");
+        assert!(text.contains("invalid regex"), "{text}");
+        assert!(text.contains("undefined signal `nope`"), "{text}");
+        assert!(errs.0.iter().all(|e| e.span.is_some_and(|s| s.line > 1)), "{text}");
+    }
+}

@@ -1,0 +1,43 @@
+//! The rubric: a TOML file of general rule types (phrase matchers, similarity to model lines,
+//! numeric claims against approved facts, trigger → response windows, turn metrics) that says
+//! what a good call of one script looks like. Loaded, validated and compiled once.
+
+pub mod compile;
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod validate;
+
+pub use compile::CompiledRubric;
+pub use error::{RubricError, RubricErrors};
+pub use model::RubricFile;
+
+/// The default rubric, embedded in the binary.
+pub const DEFAULT_RUBRIC: &str = include_str!("../../rubrics/changjiang-plan-upsell.toml");
+/// The name the embedded default rubric is reported under.
+pub const DEFAULT_RUBRIC_PATH: &str = "rubrics/changjiang-plan-upsell.toml";
+
+/// Loads and compiles rubric text.
+pub fn from_str(path: &str, source: &str) -> Result<CompiledRubric, RubricErrors> {
+    let file = load::parse(path, source)?;
+    Ok(compile::compile(file, path, source))
+}
+
+/// Loads and compiles a rubric file.
+pub fn from_path(path: &std::path::Path) -> Result<CompiledRubric, RubricErrors> {
+    let shown = path.display().to_string();
+    let source = std::fs::read_to_string(path).map_err(|e| {
+        RubricErrors(vec![RubricError {
+            path: shown.clone(),
+            span: None,
+            message: format!("cannot read the rubric: {e}"),
+            hint: String::new(),
+        }])
+    })?;
+    from_str(&shown, &source)
+}
+
+/// The embedded default rubric, compiled.
+pub fn default_rubric() -> Result<CompiledRubric, RubricErrors> {
+    from_str(DEFAULT_RUBRIC_PATH, DEFAULT_RUBRIC)
+}

@@ -1,0 +1,412 @@
+//! The rubric file format (TOML), as serde models. Every key is documented in `docs/rubric.md`.
+//!
+//! Unknown keys are errors (`deny_unknown_fields`). Ids carry their span so that validation
+//! errors can point at `file:line:column`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// A whole rubric file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RubricFile {
+    /// Identity and the call-level pass bar.
+    pub rubric: Meta,
+    /// Per-criterion settings, keyed by criterion id (`steps`, `style`, …).
+    #[serde(default)]
+    pub criteria: BTreeMap<String, CriterionConfig>,
+    /// Points a finding of each severity takes off its criterion's 100.
+    #[serde(default)]
+    pub penalties: Penalties,
+    /// How speaker labels map to roles.
+    #[serde(default)]
+    pub roles: Roles,
+    /// Domain words added to the segmenter's dictionary.
+    #[serde(default)]
+    pub dictionary: Dictionary,
+    /// `canonical = [variants]`: a phrase containing the canonical word also matches each variant.
+    #[serde(default)]
+    pub synonyms: BTreeMap<String, Vec<String>>,
+    /// Named phrase lists, used in any phrase list as `"@name"`.
+    #[serde(default)]
+    pub lexicons: BTreeMap<String, Vec<String>>,
+    /// The approved facts: the only numbers an agent may claim.
+    #[serde(default)]
+    pub facts: Vec<Fact>,
+    /// Named per-turn detectors (the customer refuses, gives a contact …) used by end
+    /// conditions and rules.
+    #[serde(default)]
+    pub signals: Vec<Signal>,
+    /// The script steps, in script order.
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    /// The end conditions, in priority order (the first that holds wins).
+    #[serde(default)]
+    pub end_conditions: Vec<EndCondition>,
+    /// The rules that produce findings.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// `[rubric]`: identity and the call-level pass bar.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// Stable id, reported in every result.
+    pub id: String,
+    /// Version of this rubric, reported in every result.
+    pub version: String,
+    /// Human title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Longer description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// A call passes when its weighted score is at least this (0–100), no criterion failed and
+    /// nothing critical was found.
+    #[serde(default = "default_pass_score")]
+    pub pass_score: f64,
+    /// Default similarity a turn needs to a model line to count (0–1).
+    #[serde(default = "default_similarity")]
+    pub min_similarity: f64,
+}
+
+fn default_pass_score() -> f64 {
+    70.0
+}
+fn default_similarity() -> f64 {
+    0.55
+}
+fn yes() -> bool {
+    true
+}
+
+/// `[criteria.ID]`: weight and pass bar of one criterion.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionConfig {
+    /// Relative weight in the call score (0 = reported but not scored).
+    #[serde(default = "one")]
+    pub weight: f64,
+    /// The criterion passes when its score is at least this (0–100).
+    #[serde(default = "default_pass_score")]
+    pub pass_score: f64,
+    /// `false` turns the criterion off entirely.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// `false`: reported, but neither its failure nor its critical findings change the verdict
+    /// (the default for `customer_style`, which grades a simulator).
+    #[serde(default)]
+    pub affects_verdict: Option<bool>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// `[penalties]`: points taken off a criterion's 100 per finding of each severity.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Penalties {
+    /// Critical findings (also auto-fail the call).
+    #[serde(default = "p_critical")]
+    pub critical: f64,
+    /// Major findings.
+    #[serde(default = "p_major")]
+    pub major: f64,
+    /// Minor findings.
+    #[serde(default = "p_minor")]
+    pub minor: f64,
+    /// Informational findings.
+    #[serde(default)]
+    pub info: f64,
+}
+
+fn p_critical() -> f64 {
+    100.0
+}
+fn p_major() -> f64 {
+    40.0
+}
+fn p_minor() -> f64 {
+    10.0
+}
+
+impl Default for Penalties {
+    fn default() -> Self {
+        Penalties { critical: p_critical(), major: p_major(), minor: p_minor(), info: 0.0 }
+    }
+}
+
+/// `[roles]`: speaker labels and cues that identify the agent.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Roles {
+    /// Labels that mean the agent (persona name, `坐席` …); built-in aliases always apply.
+    #[serde(default)]
+    pub agent: Vec<String>,
+    /// Labels that mean the customer.
+    #[serde(default)]
+    pub customer: Vec<String>,
+    /// Phrases only the agent would say (persona name, company): used to infer roles when the
+    /// labels are generic (`A`/`B`, `spk0`).
+    #[serde(default)]
+    pub agent_cues: Vec<String>,
+}
+
+/// `[dictionary]`: domain words for the segmenter.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dictionary {
+    /// Words that must segment as one token (product names, company names …).
+    #[serde(default)]
+    pub words: Vec<String>,
+}
+
+/// `[[facts]]`: one approved number with its unit.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fact {
+    /// Stable id.
+    pub id: Spanned<String>,
+    /// The approved value (50万 is written 500000).
+    pub value: f64,
+    /// The unit (`元`, `GB`, `分钟`, `%`, `小时`, `人次` …; `块`, `G` are accepted aliases).
+    #[serde(default)]
+    pub unit: String,
+    /// The approved wording, for messages and help.
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// Which speaker a detector or rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleSel {
+    /// Agent turns (the default).
+    #[default]
+    Agent,
+    /// Customer turns.
+    Customer,
+    /// Every turn.
+    Any,
+}
+
+/// A matcher: what a turn must contain. The parts that are given must all hold: one of `any`
+/// or `regex` (they are alternatives), every phrase of `all`, one phrase of each of `groups`.
+/// Similarity to `models` is another way to match; `none` vetoes the turn.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cues {
+    /// At least one of these phrases (`"@lexicon"` expands a lexicon).
+    #[serde(default)]
+    pub any: Vec<String>,
+    /// Every one of these phrases.
+    #[serde(default)]
+    pub all: Vec<String>,
+    /// Every group must have at least one phrase present (AND of ORs).
+    #[serde(default)]
+    pub groups: Vec<Vec<String>>,
+    /// Regexes run on the normalized text; a match counts like a phrase of `any`.
+    #[serde(default)]
+    pub regex: Vec<String>,
+    /// Vetoes: the turn does not match when one of these phrases is present.
+    #[serde(default)]
+    pub none: Vec<String>,
+    /// Model lines: a turn similar enough to one of them matches even without the phrases.
+    #[serde(default)]
+    pub models: Vec<String>,
+    /// Similarity needed to a model line (0–1); defaults to `rubric.min_similarity`.
+    #[serde(default)]
+    pub min_similarity: Option<f64>,
+    /// Ignore phrase occurrences governed by a negation (不能保证 is not 保证). Default true.
+    #[serde(default = "yes")]
+    pub negation: bool,
+    /// Also match phrases by pinyin (ASR homophones such as 长江一动). Default true.
+    #[serde(default = "yes")]
+    pub homophones: bool,
+    /// Also match phrases of 4+ characters with one edit (ASR dropped characters). Default false.
+    #[serde(default)]
+    pub fuzzy: bool,
+}
+
+/// `[[signals]]`: a named detector run on every turn of a role.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signal {
+    /// Stable id, referenced from end conditions and rules.
+    pub id: Spanned<String>,
+    /// Whose turns it looks at.
+    #[serde(default)]
+    pub role: RoleSel,
+    /// What it detects.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The matcher.
+    pub cues: Cues,
+}
+
+/// `[[steps]]`: one script step.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Stable id.
+    pub id: Spanned<String>,
+    /// Human title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The matcher; its `models` are the script's model lines.
+    pub cues: Cues,
+    /// Only the first N agent turns count (an opening).
+    #[serde(default)]
+    pub first: Option<usize>,
+    /// Only the last N agent turns count (a closing).
+    #[serde(default)]
+    pub last: Option<usize>,
+}
+
+/// `[[end_conditions]]`: one way a call may end, decided from signals.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndCondition {
+    /// Stable id (`contact_captured`, `declined` … or `none` for the fallback).
+    pub id: Spanned<String>,
+    /// Human title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Signals that must all have occurred.
+    #[serde(default)]
+    pub all: Vec<String>,
+    /// At least one of these signals must have occurred (when given).
+    #[serde(default)]
+    pub any: Vec<String>,
+    /// None of these signals may have occurred.
+    #[serde(default)]
+    pub none: Vec<String>,
+    /// Steps a call ending this way must cover.
+    #[serde(default)]
+    pub required_steps: Vec<String>,
+}
+
+/// Severity of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Auto-fails the call.
+    Critical,
+    /// Fails its criterion (with default penalties).
+    Major,
+    /// Costs a few points.
+    Minor,
+    /// Reported, costs nothing.
+    Info,
+}
+
+impl Severity {
+    /// The lowercase name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Major => "major",
+            Severity::Minor => "minor",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// The general rule types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// A finding for every turn of `role` that matches `cues` (or the turns where `signal` fired).
+    Forbid,
+    /// A finding when no turn of `role` (within `first`/`last` turns of that role) matches.
+    Require,
+    /// After each turn where `trigger` fired, the `role`'s next `within` turns must match
+    /// `expect` (or must not match `forbid`).
+    Respond,
+    /// A finding for every number with a unit in `units` that no approved fact has.
+    Claims,
+    /// A finding for every turn of `role` longer than `max_chars`.
+    TurnLength,
+    /// A finding for every turn of `role` nearly identical to an earlier turn of the same role.
+    Repetition,
+}
+
+/// `[[rules]]`: one rule producing findings with a stable code.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Stable id.
+    pub id: Spanned<String>,
+    /// Finding code (`OP001`); several rules may share one.
+    pub code: String,
+    /// The criterion the findings belong to.
+    pub criterion: String,
+    /// The rule type.
+    #[serde(rename = "type")]
+    pub kind: RuleKind,
+    /// Severity of its findings.
+    pub severity: Severity,
+    /// Message template: `{excerpt}`, `{phrase}`, `{turn}`, `{limit}`, `{trigger}` are filled in.
+    pub message: String,
+    /// One-line summary for `callqa rules`.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// What a compliant line looks like (shown as help).
+    #[serde(default)]
+    pub help: Option<String>,
+    /// Whose turns it looks at (default agent).
+    #[serde(default)]
+    pub role: RoleSel,
+    /// The matcher (`forbid`, `require`; for `claims`: context that exempts a number).
+    #[serde(default)]
+    pub cues: Option<Cues>,
+    /// Instead of `cues`: the turns where this signal fired.
+    #[serde(default)]
+    pub signal: Option<String>,
+    /// The rule applies only when one of these signals occurred somewhere in the call.
+    #[serde(default)]
+    pub applies_when: Vec<String>,
+    /// `forbid`: no finding in a turn at or after one of these signals (e.g. a false
+    /// "recorded your WeChat" is only false when the contact was never given).
+    #[serde(default)]
+    pub unless: Vec<String>,
+    /// `forbid`: only turns strictly after one of these signals count.
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// `respond`: the signal that opens the window.
+    #[serde(default)]
+    pub trigger: Option<String>,
+    /// `respond`: what the response must contain.
+    #[serde(default)]
+    pub expect: Option<Cues>,
+    /// `respond`: what the response must not contain.
+    #[serde(default)]
+    pub forbid: Option<Cues>,
+    /// `respond`: how many turns of `role` after the trigger make the window.
+    #[serde(default)]
+    pub within: Option<usize>,
+    /// `respond`: the trigger turn itself is part of the window (when it is `role`'s own turn).
+    #[serde(default)]
+    pub same_turn: bool,
+    /// `require`: only the first N turns of `role` count.
+    #[serde(default)]
+    pub first: Option<usize>,
+    /// `require`: only the last N turns of `role` count.
+    #[serde(default)]
+    pub last: Option<usize>,
+    /// `claims`: units checked against the facts (canonical or alias spelling).
+    #[serde(default)]
+    pub units: Vec<String>,
+    /// `turn_length`: longest allowed turn, in characters.
+    #[serde(default)]
+    pub max_chars: Option<usize>,
+    /// `repetition`: similarity at which two turns count as the same (0–1).
+    #[serde(default)]
+    pub min_similarity: Option<f64>,
+    /// `repetition`: turns shorter than this are never repetitions (短句如“好的”).
+    #[serde(default)]
+    pub min_chars: Option<usize>,
+}

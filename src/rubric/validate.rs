@@ -1,0 +1,264 @@
+//! Checks a parsed rubric for mistakes serde cannot see: duplicate ids, references to
+//! undefined steps, signals or lexicons, invalid regexes, fields a rule type does not use,
+//! weights that make no sense. All problems are collected in one pass.
+
+use super::error::{RubricError, Span};
+use super::model::{Cues, RubricFile, Rule, RuleKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The criterion ids of output contract v1.
+pub const CRITERIA: &[&str] =
+    &["steps", "style", "overpromise", "privacy", "answers", "ending", "customer_style"];
+
+/// Validates `file`, returning every problem found (empty when the rubric is sound).
+pub fn validate(file: &RubricFile) -> Vec<RubricError> {
+    let mut v = Validator { file, errors: Vec::new() };
+    v.run();
+    v.errors
+}
+
+struct Validator<'a> {
+    file: &'a RubricFile,
+    errors: Vec<RubricError>,
+}
+
+impl Validator<'_> {
+    fn err(&mut self, span: Option<Span>, message: String, hint: &str) {
+        self.errors.push(RubricError::new(span, message, hint));
+    }
+
+    fn run(&mut self) {
+        let f = self.file;
+        if !(0.0..=100.0).contains(&f.rubric.pass_score) {
+            self.err(None, format!("rubric.pass_score = {} is outside 0–100", f.rubric.pass_score), "use a score between 0 and 100, e.g. 70");
+        }
+        if !(0.0..=1.0).contains(&f.rubric.min_similarity) {
+            self.err(None, format!("rubric.min_similarity = {} is outside 0–1", f.rubric.min_similarity), "similarities are fractions, e.g. 0.55");
+        }
+        let mut total_weight = 0.0;
+        for (id, c) in &f.criteria {
+            if !CRITERIA.contains(&id.as_str()) {
+                self.err(None, format!("unknown criterion `criteria.{id}`"), &format!("valid criteria: {}", CRITERIA.join(", ")));
+            }
+            if c.weight < 0.0 || !c.weight.is_finite() {
+                self.err(None, format!("criteria.{id}.weight = {} must be a non-negative number", c.weight), "weights are relative, e.g. steps = 35, style = 15");
+            }
+            if !(0.0..=100.0).contains(&c.pass_score) {
+                self.err(None, format!("criteria.{id}.pass_score = {} is outside 0–100", c.pass_score), "use a score between 0 and 100");
+            }
+            if c.enabled {
+                total_weight += c.weight;
+            }
+        }
+        if !f.criteria.is_empty() && total_weight <= 0.0 {
+            self.err(None, "every enabled criterion has weight 0, so no call could get a score".into(), "give at least one criterion a positive weight");
+        }
+        for (p, name) in [(f.penalties.critical, "critical"), (f.penalties.major, "major"), (f.penalties.minor, "minor"), (f.penalties.info, "info")] {
+            if !(0.0..=100.0).contains(&p) {
+                self.err(None, format!("penalties.{name} = {p} is outside 0–100"), "a penalty is the number of points a finding takes off its criterion's 100");
+            }
+        }
+
+        let signals = self.unique_ids("signal", f.signals.iter().map(|s| &s.id));
+        let steps = self.unique_ids("step", f.steps.iter().map(|s| &s.id));
+        self.unique_ids("fact", f.facts.iter().map(|s| &s.id));
+        self.unique_ids("end condition", f.end_conditions.iter().map(|s| &s.id));
+        self.unique_ids("rule", f.rules.iter().map(|s| &s.id));
+
+        for s in &f.signals {
+            self.cues(&s.cues, Span::of(&s.id), &format!("signal `{}`", s.id.get_ref()));
+        }
+        for s in &f.steps {
+            self.cues(&s.cues, Span::of(&s.id), &format!("step `{}`", s.id.get_ref()));
+        }
+        for e in &f.end_conditions {
+            let at = Span::of(&e.id);
+            let what = format!("end condition `{}`", e.id.get_ref());
+            for r in e.all.iter().chain(&e.any).chain(&e.none) {
+                self.reference(&signals, "signal", r, at, &what);
+            }
+            for r in &e.required_steps {
+                self.reference(&steps, "step", r, at, &what);
+            }
+        }
+        for f in &f.facts {
+            if !f.value.is_finite() {
+                self.err(Span::of(&f.id), format!("fact `{}` has a value that is not a number", f.id.get_ref()), "write the plain number, e.g. value = 59");
+            }
+        }
+        for r in &f.rules {
+            self.rule(r, &signals);
+        }
+    }
+
+    fn unique_ids<'b>(&mut self, what: &str, ids: impl Iterator<Item = &'b toml::Spanned<String>>) -> BTreeSet<String> {
+        let mut seen: BTreeMap<String, Option<Span>> = BTreeMap::new();
+        for id in ids {
+            let name = id.get_ref().trim().to_string();
+            if name.is_empty() {
+                self.err(Span::of(id), format!("empty {what} id"), "ids are short names such as `greeting`");
+                continue;
+            }
+            if let Some(first) = seen.get(&name) {
+                let hint = match first {
+                    Some(s) => format!("the first `{name}` is at line {}", s.line),
+                    None => String::new(),
+                };
+                self.err(Span::of(id), format!("duplicate {what} id `{name}`"), &hint);
+            } else {
+                seen.insert(name, Span::of(id));
+            }
+        }
+        seen.into_keys().collect()
+    }
+
+    fn reference(&mut self, known: &BTreeSet<String>, kind: &str, name: &str, at: Option<Span>, what: &str) {
+        if !known.contains(name) {
+            let mut valid: Vec<&str> = known.iter().map(String::as_str).collect();
+            valid.truncate(30);
+            self.err(at, format!("{what} refers to undefined {kind} `{name}`"), &format!("defined {kind}s: {}", valid.join(", ")));
+        }
+    }
+
+    fn phrases<'b>(&mut self, list: impl Iterator<Item = &'b String>, at: Option<Span>, what: &str) {
+        for p in list {
+            if let Some(name) = p.strip_prefix('@') {
+                if !self.file.lexicons.contains_key(name) {
+                    let valid: Vec<&str> = self.file.lexicons.keys().map(String::as_str).collect();
+                    self.err(at, format!("{what} uses undefined lexicon `@{name}`"), &format!("defined lexicons: {}", valid.join(", ")));
+                }
+            } else if p.trim().is_empty() {
+                self.err(at, format!("{what} has an empty phrase"), "remove the empty string");
+            }
+        }
+    }
+
+    fn cues(&mut self, c: &Cues, at: Option<Span>, what: &str) {
+        self.phrases(c.any.iter().chain(&c.all).chain(c.groups.iter().flatten()).chain(&c.none), at, what);
+        for re in &c.regex {
+            if let Err(e) = regex::Regex::new(re) {
+                let first = e.to_string().lines().last().unwrap_or_default().to_string();
+                self.err(at, format!("{what} has an invalid regex `{re}`: {first}"), "regexes use Rust `regex` syntax and run on the normalized text (simplified, half-width, digits)");
+            }
+        }
+        if c.groups.iter().any(|g| g.is_empty()) {
+            self.err(at, format!("{what} has an empty group in `groups`"), "each group lists the alternatives of which one must be present");
+        }
+        if let Some(s) = c.min_similarity
+            && !(0.0..=1.0).contains(&s)
+        {
+            self.err(at, format!("{what} has min_similarity = {s} outside 0–1"), "e.g. 0.55");
+        }
+        let matches_something = !c.any.is_empty() || !c.all.is_empty() || !c.groups.is_empty() || !c.regex.is_empty() || !c.models.is_empty();
+        if !matches_something {
+            self.err(at, format!("{what} has cues that can never match"), "give at least one of any, all, groups, regex or models");
+        }
+    }
+
+    fn rule(&mut self, r: &Rule, signals: &BTreeSet<String>) {
+        let at = Span::of(&r.id);
+        let what = format!("rule `{}`", r.id.get_ref());
+        if !CRITERIA.contains(&r.criterion.as_str()) || r.criterion == "steps" {
+            self.err(at, format!("{what} has criterion `{}`, which rules cannot feed", r.criterion), "valid: style, overpromise, privacy, answers, ending, customer_style");
+        }
+        if !is_code(&r.code) {
+            self.err(at, format!("{what} has code `{}`, not of the form AB123", r.code), "codes are two or three capital letters and three digits, e.g. OP001");
+        }
+        for s in r.applies_when.iter().chain(&r.unless).chain(&r.after).chain(r.trigger.iter()).chain(r.signal.iter()) {
+            self.reference(signals, "signal", s, at, &what);
+        }
+        for (c, name) in [(&r.cues, "cues"), (&r.expect, "expect"), (&r.forbid, "forbid")] {
+            if let Some(c) = c {
+                self.cues(c, at, &format!("{what} `{name}`"));
+            }
+        }
+        // Which optional fields each type reads; anything else set is a mistake worth reporting.
+        let used: &[&str] = match r.kind {
+            RuleKind::Forbid => &["cues|signal", "unless", "after"],
+            RuleKind::Require => &["cues|signal", "first", "last"],
+            RuleKind::Respond => &["trigger", "expect", "forbid", "within", "same_turn"],
+            RuleKind::Claims => &["units", "cues"],
+            RuleKind::TurnLength => &["max_chars"],
+            RuleKind::Repetition => &["min_similarity", "min_chars"],
+        };
+        let set: Vec<(&str, bool)> = vec![
+            ("cues", r.cues.is_some()),
+            ("signal", r.signal.is_some()),
+            ("unless", !r.unless.is_empty()),
+            ("after", !r.after.is_empty()),
+            ("trigger", r.trigger.is_some()),
+            ("expect", r.expect.is_some()),
+            ("forbid", r.forbid.is_some()),
+            ("within", r.within.is_some()),
+            ("same_turn", r.same_turn),
+            ("first", r.first.is_some()),
+            ("last", r.last.is_some()),
+            ("units", !r.units.is_empty()),
+            ("max_chars", r.max_chars.is_some()),
+            ("min_similarity", r.min_similarity.is_some()),
+            ("min_chars", r.min_chars.is_some()),
+        ];
+        for (field, is_set) in set {
+            let allowed = used.iter().any(|u| u.split('|').any(|x| x == field));
+            if is_set && !allowed {
+                self.err(at, format!("{what} sets `{field}`, which rules of type {:?} do not use", r.kind), &format!("type {:?} reads: {}", r.kind, used.join(", ").replace('|', " or ")));
+            }
+        }
+        match r.kind {
+            RuleKind::Forbid | RuleKind::Require => {
+                if r.cues.is_some() == r.signal.is_some() {
+                    self.err(at, format!("{what} needs exactly one of `cues` or `signal`"), "say what the rule looks for");
+                }
+            }
+            RuleKind::Respond => {
+                if r.trigger.is_none() {
+                    self.err(at, format!("{what} (respond) needs a `trigger` signal"), "e.g. trigger = \"privacy_worry\"");
+                }
+                if r.expect.is_some() == r.forbid.is_some() {
+                    self.err(at, format!("{what} (respond) needs exactly one of `expect` or `forbid`"), "expect: the response must contain; forbid: must not contain");
+                }
+            }
+            RuleKind::Claims => {
+                if r.units.is_empty() {
+                    self.err(at, format!("{what} (claims) needs `units`"), "e.g. units = [\"元\", \"GB\", \"%\"]");
+                }
+                if self.file.facts.is_empty() {
+                    self.err(at, format!("{what} (claims) checks numbers but the rubric has no [[facts]]"), "add the approved numbers as [[facts]]");
+                }
+            }
+            RuleKind::TurnLength => {
+                if r.max_chars.unwrap_or(0) == 0 {
+                    self.err(at, format!("{what} (turn_length) needs `max_chars` > 0"), "e.g. max_chars = 120");
+                }
+            }
+            RuleKind::Repetition => {
+                if let Some(s) = r.min_similarity
+                    && !(0.0..=1.0).contains(&s)
+                {
+                    self.err(at, format!("{what} has min_similarity = {s} outside 0–1"), "e.g. 0.9");
+                }
+            }
+        }
+    }
+}
+
+fn is_code(code: &str) -> bool {
+    let letters = code.chars().take_while(|c| c.is_ascii_uppercase()).count();
+    let rest = &code[letters..];
+    (2..=3).contains(&letters) && rest.len() == 3 && rest.chars().all(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_have_letters_then_three_digits() {
+        assert!(is_code("OP001"));
+        assert!(is_code("ABC123"));
+        assert!(!is_code("OP01"));
+        assert!(!is_code("op001"));
+        assert!(!is_code("O001"));
+        assert!(!is_code("OP0011"));
+    }
+}

@@ -1,0 +1,454 @@
+//! Phrase matching on word boundaries: exact, pinyin homophone and fuzzy (edit distance).
+//!
+//! A [`PhraseSet`] is compiled once per rubric section and shared across threads; `find` runs
+//! once per turn. All three passes only accept matches that start and end on
+//! [`Analyzed::boundaries`], so a phrase never matches half a word.
+
+use super::negation::is_negated;
+use super::normalize::{is_punct, normalize};
+use super::pinyin::keys;
+use super::segment::{Analyzed, Analyzer};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// How a phrase matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchKind {
+    /// The normalized text contains the normalized phrase.
+    Exact,
+    /// Same fuzzy pinyin, different characters (长江一动 for 长江移动).
+    Homophone,
+    /// Within edit distance (normalized Levenshtein similarity ≥ 0.75).
+    Fuzzy,
+}
+
+/// One phrase occurrence in a turn. Offsets are normalized characters; map them back with
+/// [`super::normalize::Normalized::to_original`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Hit {
+    /// The id the pattern was registered with.
+    pub id: u32,
+    /// First matched character.
+    pub start: usize,
+    /// One past the last matched character.
+    pub end: usize,
+    /// How it matched.
+    pub kind: MatchKind,
+    /// A negator governs the phrase ([`is_negated`]).
+    pub negated: bool,
+}
+
+/// Which approximate passes a [`PhraseSet`] runs besides exact matching.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PhraseOptions {
+    /// Pinyin homophones, for patterns of ≥3 Han characters.
+    pub homophones: bool,
+    /// Edit-distance matches, for patterns of ≥4 characters.
+    pub fuzzy: bool,
+}
+
+/// Minimum normalized Levenshtein similarity of a fuzzy match.
+const FUZZY_MIN: f64 = 0.75;
+/// Minimum pattern length (chars) for each approximate pass.
+const HOMOPHONE_MIN_LEN: usize = 3;
+const FUZZY_MIN_LEN: usize = 4;
+
+/// A compiled set of phrases. `Send + Sync`.
+#[derive(Debug, Clone)]
+pub struct PhraseSet {
+    /// Distinct normalized patterns, each with the ids registered for it.
+    ids: Vec<Vec<u32>>,
+    /// Exact automaton over the normalized patterns (pattern index = index into `ids`).
+    exact: Option<AhoCorasick>,
+    /// Homophone automaton over 2-byte pinyin keys, and the pattern index of each entry.
+    homophone: Option<AhoCorasick>,
+    homophone_pattern: Vec<usize>,
+    /// Fuzzy patterns and their bigram index.
+    fuzzy: Vec<FuzzyPattern>,
+    fuzzy_bigrams: HashMap<u64, Vec<(u32, u32)>>,
+}
+
+#[derive(Debug, Clone)]
+struct FuzzyPattern {
+    pattern: usize,
+    chars: Vec<char>,
+    /// Whether the pattern itself contains spaces or punctuation (then windows may too).
+    has_separators: bool,
+}
+
+impl PhraseSet {
+    /// Compiles `patterns` (text, id). Each text is normalized with [`normalize`], exactly as
+    /// turns are, so 百分之百 matches 100% and 這個 matches 这个. Several patterns may share an
+    /// id; patterns that normalize to nothing are ignored. The analyzer is the one turns will
+    /// be analyzed with (patterns are plain text, so it is not consulted today).
+    pub fn new(patterns: &[(String, u32)], analyzer: &Analyzer, opts: PhraseOptions) -> PhraseSet {
+        let _ = analyzer;
+        let mut texts: Vec<String> = Vec::new();
+        let mut ids: Vec<Vec<u32>> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (raw, id) in patterns {
+            let text = normalize(raw).text;
+            if text.is_empty() {
+                continue;
+            }
+            let k = *index.entry(text.clone()).or_insert_with(|| {
+                texts.push(text);
+                ids.push(Vec::new());
+                texts.len() - 1
+            });
+            if !ids[k].contains(id) {
+                ids[k].push(*id);
+            }
+        }
+        let exact = build_ac(texts.iter().map(|t| t.as_bytes().to_vec()).collect());
+
+        let mut homophone_pattern = Vec::new();
+        let mut key_patterns = Vec::new();
+        let mut fuzzy = Vec::new();
+        let mut fuzzy_bigrams: HashMap<u64, Vec<(u32, u32)>> = HashMap::new();
+        for (k, t) in texts.iter().enumerate() {
+            let chars: Vec<char> = t.chars().collect();
+            if opts.homophones && chars.len() >= HOMOPHONE_MIN_LEN {
+                let ks = keys(&chars);
+                if ks.iter().all(|&x| x != 0) {
+                    key_patterns.push(ks.iter().flat_map(|x| x.to_be_bytes()).collect());
+                    homophone_pattern.push(k);
+                }
+            }
+            if opts.fuzzy && chars.len() >= FUZZY_MIN_LEN {
+                let f = fuzzy.len() as u32;
+                for (off, w) in chars.windows(2).enumerate() {
+                    fuzzy_bigrams.entry(pair(w[0], w[1])).or_default().push((f, off as u32));
+                }
+                let has_separators = chars.iter().any(|&c| is_separator(c));
+                fuzzy.push(FuzzyPattern { pattern: k, chars, has_separators });
+            }
+        }
+        let homophone = build_ac(key_patterns);
+        PhraseSet { ids, exact, homophone, homophone_pattern, fuzzy, fuzzy_bigrams }
+    }
+
+    /// Number of distinct normalized patterns.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True when no pattern survived normalization.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// All hits in `text`, sorted by `(start, end, id)` and deduplicated per `(id, start, end)`
+    /// (an exact hit wins over a homophone one at the same place). A homophone or fuzzy hit is
+    /// not reported where an exact hit of the same id exists (same range for homophones,
+    /// overlapping for fuzzy).
+    pub fn find(&self, text: &Analyzed) -> Vec<Hit> {
+        let mut hits: Vec<Hit> = Vec::new();
+        if self.ids.is_empty() || text.norm.chars.is_empty() {
+            return hits;
+        }
+        self.find_exact(text, &mut hits);
+        self.find_homophones(text, &mut hits);
+        if !self.fuzzy.is_empty() {
+            self.find_fuzzy(text, &mut hits);
+        }
+        for h in &mut hits {
+            h.negated = is_negated(text, h.start);
+        }
+        hits.sort_by_key(|h| (h.start, h.end, h.id, h.kind));
+        hits.dedup_by_key(|h| (h.start, h.end, h.id));
+        hits
+    }
+
+    fn push_ids(&self, pattern: usize, start: usize, end: usize, kind: MatchKind, hits: &mut Vec<Hit>) {
+        for &id in &self.ids[pattern] {
+            hits.push(Hit { id, start, end, kind, negated: false });
+        }
+    }
+
+    fn find_exact(&self, text: &Analyzed, hits: &mut Vec<Hit>) {
+        let Some(ac) = &self.exact else { return };
+        let s = &text.norm.text;
+        // Byte offset → char offset; matches of UTF-8 patterns always fall on char starts.
+        let mut char_at = vec![0u32; s.len() + 1];
+        for (ci, (bi, _)) in s.char_indices().enumerate() {
+            char_at[bi] = ci as u32;
+        }
+        char_at[s.len()] = text.norm.chars.len() as u32;
+        for m in ac.find_overlapping_iter(s.as_str()) {
+            let (cs, ce) = (char_at[m.start()] as usize, char_at[m.end()] as usize);
+            if text.is_boundary(cs) && text.is_boundary(ce) {
+                self.push_ids(m.pattern().as_usize(), cs, ce, MatchKind::Exact, hits);
+            }
+        }
+    }
+
+    fn find_homophones(&self, text: &Analyzed, hits: &mut Vec<Hit>) {
+        let Some(ac) = &self.homophone else { return };
+        let n = text.norm.chars.len().min(text.pinyin.len());
+        let bytes: Vec<u8> = text.pinyin[..n].iter().flat_map(|k| k.to_be_bytes()).collect();
+        let mut exact: Vec<(usize, usize, u32)> = hits.iter().map(|h| (h.start, h.end, h.id)).collect();
+        exact.sort_unstable();
+        for m in ac.find_overlapping_iter(&bytes) {
+            if m.start() % 2 != 0 {
+                continue; // straddles two characters' keys
+            }
+            let (cs, ce) = (m.start() / 2, m.end() / 2);
+            if !(text.is_boundary(cs) && text.is_boundary(ce)) {
+                continue;
+            }
+            let pattern = self.homophone_pattern[m.pattern().as_usize()];
+            for &id in &self.ids[pattern] {
+                if exact.binary_search(&(cs, ce, id)).is_err() {
+                    hits.push(Hit { id, start: cs, end: ce, kind: MatchKind::Homophone, negated: false });
+                }
+            }
+        }
+    }
+
+    /// Fuzzy pass. Prefilter: a window within similarity 0.75 of a pattern of length L differs
+    /// by at most d = ⌊(L+1)/4⌋ edits, and each edit destroys at most two of the pattern's L−1
+    /// bigrams, so at least L−1−2d pattern bigrams occur in the text on nearby diagonals
+    /// (text position − pattern offset within ±d of the window start). Only those places are
+    /// verified with Levenshtein.
+    fn find_fuzzy(&self, text: &Analyzed, hits: &mut Vec<Hit>) {
+        let chars = &text.norm.chars;
+        let n = chars.len();
+        if n < 2 {
+            return;
+        }
+        let mut diag: Vec<(u32, i64)> = Vec::new();
+        for (i, w) in chars.windows(2).enumerate() {
+            if let Some(list) = self.fuzzy_bigrams.get(&pair(w[0], w[1])) {
+                diag.extend(list.iter().map(|&(f, off)| (f, i as i64 - off as i64)));
+            }
+        }
+        if diag.is_empty() {
+            return;
+        }
+        diag.sort_unstable();
+        let taken: Vec<(usize, usize, u32)> = hits.iter().map(|h| (h.start, h.end, h.id)).collect();
+        let mut found: Vec<(f64, usize, usize, usize)> = Vec::new(); // (sim, start, end, fuzzy idx)
+        let mut g = 0;
+        while g < diag.len() {
+            let f = diag[g].0;
+            let mut h = g;
+            while h < diag.len() && diag[h].0 == f {
+                h += 1;
+            }
+            let group = &diag[g..h];
+            g = h;
+            let p = &self.fuzzy[f as usize];
+            let len = p.chars.len();
+            let d = ((len + 1) / 4) as i64;
+            let need = (len as i64 - 1 - 2 * d).max(1) as usize;
+            // Candidate window starts, as merged intervals.
+            let mut spans: Vec<(i64, i64)> = Vec::new();
+            let mut hi = 0;
+            for lo in 0..group.len() {
+                while hi < group.len() && group[hi].1 <= group[lo].1 + 2 * d {
+                    hi += 1;
+                }
+                if hi - lo >= need {
+                    let (a, b) = (group[lo].1 - d, group[lo].1 + d);
+                    match spans.last_mut() {
+                        Some(last) if a <= last.1 + 1 => last.1 = last.1.max(b),
+                        _ => spans.push((a, b)),
+                    }
+                }
+            }
+            let mut local: Vec<(f64, usize, usize)> = Vec::new();
+            for (a, b) in spans {
+                let (a, b) = (a.max(0) as usize, b.max(0) as usize);
+                for s in a..=b.min(n) {
+                    if !text.is_boundary(s) {
+                        continue;
+                    }
+                    for wl in len.saturating_sub(1).max(1)..=len + 1 {
+                        let e = s + wl;
+                        if e > n || !text.is_boundary(e) {
+                            continue;
+                        }
+                        let window = &chars[s..e];
+                        if !p.has_separators && window.iter().any(|&c| is_separator(c)) {
+                            continue;
+                        }
+                        let dist = strsim::generic_levenshtein(&CharSlice(&p.chars), &CharSlice(window));
+                        let sim = 1.0 - dist as f64 / len.max(wl) as f64;
+                        if sim >= FUZZY_MIN && sim < 1.0 {
+                            local.push((sim, s, e));
+                        }
+                    }
+                }
+            }
+            // Best windows first (higher similarity, then length closest to the pattern, then
+            // earliest); keep those not overlapping a better one.
+            local.sort_by(|x, y| {
+                y.0.total_cmp(&x.0)
+                    .then((x.2 - x.1).abs_diff(len).cmp(&(y.2 - y.1).abs_diff(len)))
+                    .then(x.1.cmp(&y.1))
+            });
+            let mut kept: Vec<(usize, usize)> = Vec::new();
+            for (sim, s, e) in local {
+                if kept.iter().any(|&(ks, ke)| s < ke && ks < e) {
+                    continue;
+                }
+                kept.push((s, e));
+                found.push((sim, s, e, f as usize));
+            }
+        }
+        for (_, s, e, f) in found {
+            let pattern = self.fuzzy[f].pattern;
+            for &id in &self.ids[pattern] {
+                let overlaps = taken.iter().any(|&(ts, te, tid)| tid == id && s < te && ts < e);
+                if !overlaps {
+                    hits.push(Hit { id, start: s, end: e, kind: MatchKind::Fuzzy, negated: false });
+                }
+            }
+        }
+    }
+}
+
+/// Spaces and punctuation: a fuzzy window may not span them (they separate clauses or words).
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || is_punct(c)
+}
+
+fn pair(a: char, b: char) -> u64 {
+    ((a as u64) << 32) | b as u64
+}
+
+fn build_ac(patterns: Vec<Vec<u8>>) -> Option<AhoCorasick> {
+    if patterns.is_empty() {
+        return None;
+    }
+    // Standard semantics are required for overlapping search. Building only fails past
+    // internal size limits; a rubric that large simply gets no matches from this pass.
+    AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(&patterns).ok()
+}
+
+/// A `&[char]` that strsim's generic Levenshtein can iterate (it needs `&T: IntoIterator` for a
+/// sized `T`).
+struct CharSlice<'a>(&'a [char]);
+
+impl<'a> IntoIterator for &CharSlice<'a> {
+    type Item = char;
+    type IntoIter = std::iter::Copied<std::slice::Iter<'a, char>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::LazyLock;
+
+    static AN: LazyLock<Analyzer> =
+        LazyLock::new(|| Analyzer::new(&["乐享畅聊套".to_string(), "长江移动".to_string(), "微信号".to_string()]));
+
+    const ALL: PhraseOptions = PhraseOptions { homophones: true, fuzzy: true };
+
+    fn set(pats: &[(&str, u32)], opts: PhraseOptions) -> PhraseSet {
+        let p: Vec<(String, u32)> = pats.iter().map(|&(s, i)| (s.to_string(), i)).collect();
+        PhraseSet::new(&p, &AN, opts)
+    }
+
+    fn found(ps: &PhraseSet, text: &str) -> Vec<(String, u32, MatchKind, bool)> {
+        let a = AN.analyze(text);
+        ps.find(&a).into_iter().map(|h| (a.slice(h.start, h.end), h.id, h.kind, h.negated)).collect()
+    }
+
+    #[test]
+    fn thread_safe() {
+        fn check<T: Send + Sync>() {}
+        check::<PhraseSet>();
+    }
+
+    #[test]
+    fn absolute_terms_on_word_boundaries() {
+        let ps = set(&[("最低", 1), ("最", 2), ("全网最低", 3)], PhraseOptions::default());
+        let got = found(&ps, "我们最低价");
+        assert!(got.iter().any(|h| h.0 == "最低" && h.1 == 1), "{got:?}");
+        assert!(got.iter().any(|h| h.0 == "最" && h.1 == 2), "{got:?}");
+        let got = found(&ps, "保证全网最低");
+        assert!(got.iter().any(|h| h.1 == 1) && got.iter().any(|h| h.1 == 3), "{got:?}");
+        assert!(found(&ps, "我们最近推出了新套餐").is_empty());
+    }
+
+    #[test]
+    fn negation_flag() {
+        let ps = set(&[("保证", 1)], PhraseOptions::default());
+        assert_eq!(found(&ps, "不能保证"), vec![("保证".to_string(), 1, MatchKind::Exact, true)]);
+        assert_eq!(found(&ps, "我们保证"), vec![("保证".to_string(), 1, MatchKind::Exact, false)]);
+        assert_eq!(found(&ps, "不用担心我们保证")[0].3, false);
+        // Traditional input.
+        assert_eq!(found(&ps, "這個套餐保證"), vec![("保证".to_string(), 1, MatchKind::Exact, false)]);
+    }
+
+    #[test]
+    fn homophones() {
+        let ps = set(&[("长江移动", 1), ("微信号", 2), ("乐享畅聊套", 3), ("泄露", 4)], ALL);
+        assert_eq!(found(&ps, "我是长江一动的"), vec![("长江一动".to_string(), 1, MatchKind::Homophone, false)]);
+        assert_eq!(found(&ps, "给个微信好吧"), vec![("微信好".to_string(), 2, MatchKind::Homophone, false)]);
+        assert_eq!(found(&ps, "乐想畅聊套很划算"), vec![("乐想畅聊套".to_string(), 3, MatchKind::Homophone, false)]);
+        // Exact wins; no duplicate homophone hit.
+        assert_eq!(found(&ps, "长江移动"), vec![("长江移动".to_string(), 1, MatchKind::Exact, false)]);
+        // 2-char patterns are exact only.
+        assert!(found(&ps, "不会泄漏").is_empty());
+        // Homophones off.
+        let plain = set(&[("长江移动", 1)], PhraseOptions::default());
+        assert!(found(&plain, "长江一动").is_empty());
+    }
+
+    #[test]
+    fn fuzzy_matches() {
+        let ps = set(&[("绝不泄露您的信息", 1)], ALL);
+        let got = found(&ps, "我们绝不泄漏您的信息");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].2, MatchKind::Fuzzy);
+        assert_eq!(got[0].0, "绝不泄漏您的信息");
+        // Too different.
+        assert!(found(&ps, "我们会发广告给您").is_empty());
+        // Not across punctuation.
+        let ps = set(&[("首月半价", 1)], ALL);
+        assert!(found(&ps, "首月，半价").is_empty());
+        let got = found(&ps, "首月半价格");
+        assert!(got.iter().all(|h| h.2 != MatchKind::Fuzzy || h.0.chars().count() >= 3), "{got:?}");
+    }
+
+    #[test]
+    fn shared_ids_and_dedup() {
+        let ps = set(&[("保证", 7), ("保證", 7), ("保证", 8)], PhraseOptions::default());
+        assert_eq!(ps.len(), 1);
+        let a = AN.analyze("保证保证");
+        let hits = ps.find(&a);
+        let ids: Vec<(usize, u32)> = hits.iter().map(|h| (h.start, h.id)).collect();
+        assert_eq!(ids, vec![(0, 7), (0, 8), (2, 7), (2, 8)]);
+    }
+
+    #[test]
+    fn normalized_patterns() {
+        let ps = set(&[("百分之百", 1), ("三十个G", 2), ("", 3), ("嗯", 4)], PhraseOptions::default());
+        assert_eq!(ps.len(), 2);
+        assert!(!ps.is_empty());
+        assert_eq!(found(&ps, "100%满意")[0].1, 1);
+        assert_eq!(found(&ps, "每月三十个G流量")[0].0, "30个g");
+        let empty = set(&[], ALL);
+        assert!(empty.is_empty());
+        assert!(found(&empty, "任何").is_empty());
+    }
+
+    #[test]
+    fn offsets_map_to_original() {
+        let ps = set(&[("全网最低", 1)], PhraseOptions::default());
+        let original = "嗯，保證　全網最低！";
+        let a = AN.analyze(original);
+        let h = ps.find(&a)[0];
+        let (s, e) = a.norm.to_original(h.start, h.end);
+        let oc: Vec<char> = original.chars().collect();
+        assert_eq!(oc[s..e].iter().collect::<String>(), "全網最低");
+    }
+}

@@ -1,0 +1,92 @@
+//! Negation scope: is the phrase at a position governed by a negator (不能保证, 绝不泄露)?
+//!
+//! Deliberately local — one or two words back, same clause — because a negator further away
+//! usually governs something else (不用担心，我们保证 … is still a guarantee).
+
+use super::segment::Analyzed;
+
+/// Words that negate what follows. 绝不/决不/从不 are emphatic but still negate the verb they
+/// precede (绝不泄露 says nothing is leaked), so they count.
+const NEGATORS: &[&str] = &[
+    "不", "没", "没有", "别", "无", "未", "非", "并非", "不能", "不会", "不可能", "无法", "不一定", "不用", "不要",
+    "不必", "绝不", "决不", "从不", "从没", "从未", "并不", "并没有", "不是", "没法", "不得", "不该", "毫无",
+];
+
+/// Single characters that negate the character right after them even inside a jieba token.
+const NEGATOR_CHARS: &[char] = &['不', '没', '别', '未'];
+
+/// True when a negator governs the phrase starting at normalized position `start`: within the
+/// same clause, one of the one or two tokens right before it is a negator, or the character
+/// right before it is 不/没/别/未. Never looks across punctuation; false for out-of-range input.
+pub fn is_negated(a: &Analyzed, start: usize) -> bool {
+    let chars = &a.norm.chars;
+    if start == 0 || start > chars.len() {
+        return false;
+    }
+    // The clause the phrase starts in (or, for a phrase starting right at a break, the clause
+    // that ends there is not consulted: punctuation separates).
+    let Some((clause_start, _)) = a.clause_at(start) else {
+        return false;
+    };
+    if start > clause_start && NEGATOR_CHARS.contains(&chars[start - 1]) {
+        return true;
+    }
+    let k = a.tokens.partition_point(|t| t.end <= start);
+    a.tokens[..k]
+        .iter()
+        .rev()
+        .take(2)
+        .filter(|t| t.start >= clause_start && t.end <= chars.len())
+        .any(|t| {
+            let word = &chars[t.start..t.end];
+            NEGATORS.iter().any(|w| w.chars().eq(word.iter().copied()))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::segment::Analyzer;
+    use std::sync::LazyLock;
+
+    static AN: LazyLock<Analyzer> = LazyLock::new(|| Analyzer::new(&[]));
+
+    fn negated(text: &str, phrase: &str) -> bool {
+        let a = AN.analyze(text);
+        let pos = a.norm.text.find(phrase).expect("phrase present");
+        let start = a.norm.text[..pos].chars().count();
+        is_negated(&a, start)
+    }
+
+    #[test]
+    fn negators_before() {
+        assert!(negated("不能保证", "保证"));
+        assert!(negated("我们不能保证一定成功", "保证"));
+        assert!(negated("绝不泄露您的信息", "泄露"));
+        assert!(negated("我们不会泄露", "泄露"));
+        assert!(negated("决不泄露", "泄露"));
+        assert!(negated("没有任何额外费用", "额外费用"));
+        assert!(negated("不保证", "保证"));
+        assert!(negated("這個不能保證", "保证"));
+    }
+
+    #[test]
+    fn not_negated() {
+        assert!(!negated("我们保证", "保证"));
+        assert!(!negated("不用担心我们保证", "保证"));
+        assert!(!negated("不用担心，保证没问题", "保证"));
+        assert!(!negated("不会的，保证", "保证"));
+        assert!(!negated("保证", "保证"));
+        assert!(!negated("别人保证", "保证"));
+    }
+
+    #[test]
+    fn out_of_range_is_false() {
+        let a = AN.analyze("不能保证");
+        assert!(!is_negated(&a, 0));
+        assert!(!is_negated(&a, 99));
+        let e = AN.analyze("");
+        assert!(!is_negated(&e, 0));
+        assert!(!is_negated(&e, 1));
+    }
+}

@@ -1,0 +1,304 @@
+//! Segmentation with jieba and the per-turn analysis every criterion works from.
+//!
+//! Matching happens on word boundaries rather than raw substrings, so 最 fires in 最低价 (a
+//! dictionary sub-word 最低 starts there) but not in 最近 (one 2-char word), and 保证 is seen as
+//! a word in 不能保证.
+
+use super::normalize::{Normalized, is_clause_punct, is_han, is_punct, normalize};
+use super::numbers::{NumberClaim, extract_numbers};
+use super::pinyin::keys;
+use jieba_rs::Jieba;
+use std::sync::LazyLock;
+
+/// The default dictionary, parsed once per process; each [`Analyzer`] clones it (a clone is
+/// several times cheaper than parsing the embedded dictionary again).
+static BASE: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+
+/// Frequency given to rubric domain words: high enough that a plan or company name stays one
+/// token in running text (乐享畅聊套, 长江移动), in the range of common dictionary words.
+const DOMAIN_FREQ: usize = 20_000;
+
+/// A jieba segmenter with the rubric's domain words. Build once per rubric; `Send + Sync`, so
+/// one analyzer serves every worker thread.
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    jieba: Jieba,
+}
+
+/// A word of the normalized text, as normalized character offsets `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Token {
+    /// First character of the word.
+    pub start: usize,
+    /// One past the last character of the word.
+    pub end: usize,
+}
+
+/// Everything the criteria need to know about one turn's text, computed once.
+#[derive(Debug, Clone, Default)]
+pub struct Analyzed {
+    /// The normalized text with its map back to the original.
+    pub norm: Normalized,
+    /// jieba `cut(hmm = true)` of `norm.text`, without whitespace or punctuation tokens.
+    pub tokens: Vec<Token>,
+    /// `len = norm.len() + 1`; true where a match may start or end: token starts/ends, the
+    /// ends of dictionary 2- and 3-char sub-words inside longer tokens, positions 0 and `len`,
+    /// around punctuation and spaces, and between ASCII letters/digits and CJK characters.
+    pub boundaries: Vec<bool>,
+    /// Per normalized char: the fuzzy pinyin syllable key ([`super::pinyin::syllable_key`]),
+    /// 0 for non-Han characters.
+    pub pinyin: Vec<u16>,
+    /// Numeric claims of the turn.
+    pub numbers: Vec<NumberClaim>,
+    /// Clause ranges: split at clause punctuation and at spaces not next to ASCII words.
+    pub clauses: Vec<(usize, usize)>,
+}
+
+impl Analyzed {
+    /// The clause containing normalized position `pos`, if any (punctuation belongs to none).
+    pub fn clause_at(&self, pos: usize) -> Option<(usize, usize)> {
+        let k = self.clauses.partition_point(|&(_, e)| e <= pos);
+        self.clauses.get(k).copied().filter(|&(s, _)| s <= pos)
+    }
+
+    /// The normalized text of `[start, end)`, clamped to the text.
+    pub fn slice(&self, start: usize, end: usize) -> String {
+        let n = self.norm.chars.len();
+        let (s, e) = (start.min(n), end.min(n));
+        if s >= e {
+            return String::new();
+        }
+        self.norm.chars[s..e].iter().collect()
+    }
+
+    /// True when a match may start or end at `pos` (false when out of range).
+    pub fn is_boundary(&self, pos: usize) -> bool {
+        self.boundaries.get(pos).copied().unwrap_or(false)
+    }
+}
+
+impl Analyzer {
+    /// Builds an analyzer: the jieba default dictionary plus each domain word (normalized with
+    /// [`normalize`]) at a high frequency so that it segments as one token. Words that contain
+    /// whitespace or clause punctuation are skipped: jieba never joins across them anyway.
+    pub fn new(domain_words: &[String]) -> Analyzer {
+        let mut jieba = BASE.clone();
+        for w in domain_words {
+            let n = normalize(w).text;
+            if n.is_empty() || n.chars().any(|c| c.is_whitespace() || is_clause_punct(c)) {
+                continue;
+            }
+            let freq = jieba.suggest_freq(&n).max(DOMAIN_FREQ);
+            jieba.add_word(&n, Some(freq), None);
+        }
+        Analyzer { jieba }
+    }
+
+    /// Normalizes and analyzes one turn (jieba runs once).
+    pub fn analyze(&self, original: &str) -> Analyzed {
+        let norm = normalize(original);
+        let n = norm.len();
+        let mut boundaries = vec![false; n + 1];
+        let mut tokens = Vec::with_capacity(n / 2 + 1);
+        // cut_for_search emits, for every token of `cut`, first its dictionary 2-/3-char
+        // sub-words (and the parts of `a-b` compounds), then the token itself. Walking backwards,
+        // an item inside the current token is one of its sub-words; anything else is the
+        // previous token. So one pass gives both the tokens and the sub-word boundaries.
+        let items = self.jieba.cut_for_search(&norm.text, true);
+        let mut current: Option<(usize, usize)> = None;
+        for t in items.iter().rev() {
+            let (s, e) = (t.start.min(n), t.end.min(n));
+            boundaries[s] = true;
+            boundaries[e] = true;
+            match current {
+                Some((cs, ce)) if s >= cs && e <= ce => {}
+                _ => {
+                    current = Some((s, e));
+                    if s < e && !norm.chars[s..e].iter().all(|&c| c.is_whitespace() || is_punct(c)) {
+                        tokens.push(Token { start: s, end: e });
+                    }
+                }
+            }
+        }
+        tokens.reverse();
+        add_char_boundaries(&norm.chars, &mut boundaries);
+        let pinyin = keys(&norm.chars);
+        let numbers = extract_numbers(&norm);
+        let clauses = split_clauses(&norm.chars);
+        Analyzed { norm, tokens, boundaries, pinyin, numbers, clauses }
+    }
+
+    /// jieba `cut(hmm = true)` of already-normalized text; whitespace and punctuation tokens
+    /// are left out. Offsets are characters of `normalized`.
+    pub fn segment(&self, normalized: &str) -> Vec<Token> {
+        self.jieba
+            .cut(normalized, true)
+            .into_iter()
+            .filter(|t| !t.word.chars().all(|c| c.is_whitespace() || is_punct(c)))
+            .map(|t| Token { start: t.start, end: t.end })
+            .collect()
+    }
+}
+
+/// Boundaries that do not depend on jieba: both ends, around punctuation and spaces, and
+/// between an ASCII letter/digit and a CJK character.
+fn add_char_boundaries(chars: &[char], b: &mut [bool]) {
+    let n = chars.len();
+    b[0] = true;
+    b[n] = true;
+    for (i, &c) in chars.iter().enumerate() {
+        if !is_han(c) && (c.is_whitespace() || is_punct(c)) {
+            b[i] = true;
+            b[i + 1] = true;
+        }
+        if i > 0 {
+            let p = chars[i - 1];
+            let (pa, ca) = (p.is_ascii_alphanumeric(), c.is_ascii_alphanumeric());
+            if pa != ca && is_han(if pa { c } else { p }) {
+                b[i] = true;
+            }
+        }
+    }
+}
+
+/// Clause ranges of normalized text: split at clause punctuation and at spaces that do not
+/// separate ASCII words (a space between CJK characters is an ASR pause); spaces trimmed;
+/// empty clauses dropped.
+pub fn split_clauses(chars: &[char]) -> Vec<(usize, usize)> {
+    let n = chars.len();
+    let mut out = Vec::new();
+    let is_break = |i: usize| {
+        let c = chars[i];
+        if is_clause_punct(c) {
+            return true;
+        }
+        if c == ' ' {
+            let p = i.checked_sub(1).map(|k| chars[k]);
+            let q = chars.get(i + 1).copied();
+            return !(p.is_some_and(|x| x.is_ascii_alphanumeric()) || q.is_some_and(|x| x.is_ascii_alphanumeric()));
+        }
+        false
+    };
+    let mut start = 0;
+    for i in 0..=n {
+        if i == n || is_break(i) {
+            let (mut s, mut e) = (start, i);
+            while s < e && chars[s].is_whitespace() {
+                s += 1;
+            }
+            while e > s && chars[e - 1].is_whitespace() {
+                e -= 1;
+            }
+            if s < e {
+                out.push((s, e));
+            }
+            start = i + 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::LazyLock;
+
+    static AN: LazyLock<Analyzer> =
+        LazyLock::new(|| Analyzer::new(&["乐享畅聊套".to_string(), "长江移动".to_string()]));
+
+    fn words(a: &Analyzed) -> Vec<String> {
+        a.tokens.iter().map(|t| a.slice(t.start, t.end)).collect()
+    }
+
+    fn bounds(a: &Analyzed) -> Vec<usize> {
+        (0..a.boundaries.len()).filter(|&i| a.boundaries[i]).collect()
+    }
+
+    #[test]
+    fn analyzer_is_send_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Analyzer>();
+        check::<Analyzed>();
+    }
+
+    #[test]
+    fn probe_words() {
+        let a = &*AN;
+        // One 3-char token whose dictionary sub-words 最低 and 低价 add inner boundaries.
+        let x = a.analyze("最低价");
+        assert_eq!(words(&x), ["最低价"]);
+        assert_eq!(bounds(&x), [0, 1, 2, 3]);
+        // One 2-char token: no inner boundary, so 最 alone cannot match.
+        let x = a.analyze("最近");
+        assert_eq!(words(&x), ["最近"]);
+        assert_eq!(bounds(&x), [0, 2]);
+        assert_eq!(words(&a.analyze("不能保证")), ["不能", "保证"]);
+        assert_eq!(words(&a.analyze("绝不断网")), ["绝", "不断", "网"]);
+        assert_eq!(words(&a.analyze("全网最低")), ["全网", "最低"]);
+        assert_eq!(words(&a.analyze("长江移动")), ["长江移动"]);
+        assert_eq!(bounds(&a.analyze("长江移动")), [0, 2, 4]);
+        assert_eq!(words(&a.analyze("微信号")), ["微", "信号"]);
+        assert_eq!(words(&a.analyze("乐享畅聊套")), ["乐享畅聊套"]);
+        assert_eq!(words(&a.analyze("首月半价")), ["首", "月", "半价"]);
+        assert_eq!(words(&a.analyze("59元")), ["59", "元"]);
+        assert_eq!(words(&a.analyze("30GB")), ["30gb"]);
+    }
+
+    #[test]
+    fn domain_words_change_segmentation() {
+        let plain = Analyzer::new(&[]);
+        assert_eq!(words(&plain.analyze("乐享畅聊套")), ["乐享", "畅聊套"]);
+        assert_eq!(words(&plain.analyze("长江移动")), ["长江", "移动"]);
+        assert_eq!(words(&AN.analyze("我们推出了乐享畅聊套餐")), ["我们", "推出", "了", "乐享畅聊套", "餐"]);
+    }
+
+    #[test]
+    fn tokens_match_plain_cut() {
+        let a = &*AN;
+        for s in ["这个套餐保证全网最低价，qz-zhang2024 我们最近推出了乐享畅聊套餐", "50万人次 99.9%的人", "a b  c，。", ""] {
+            let x = a.analyze(s);
+            assert_eq!(x.tokens, a.segment(&x.norm.text), "{s}");
+        }
+    }
+
+    #[test]
+    fn analyze_fields() {
+        let x = AN.analyze("嗯，這個套餐首月半價，只要五十九塊 加个微信吧");
+        assert_eq!(x.norm.text, "，这个套餐首月半价，只要59块 加个微信吧");
+        assert_eq!(x.boundaries.len(), x.norm.len() + 1);
+        assert_eq!(x.pinyin.len(), x.norm.len());
+        assert_eq!(x.pinyin[0], 0);
+        assert_ne!(x.pinyin[1], 0);
+        assert_eq!(x.numbers.len(), 1);
+        assert_eq!(x.numbers[0].value, 59.0);
+        let clauses: Vec<String> = x.clauses.iter().map(|&(s, e)| x.slice(s, e)).collect();
+        assert_eq!(clauses, ["这个套餐首月半价", "只要59块", "加个微信吧"]);
+        assert_eq!(x.clause_at(0), None);
+        assert_eq!(x.clause_at(1), Some((1, 9)));
+        assert!(x.is_boundary(0) && !x.is_boundary(999));
+    }
+
+    #[test]
+    fn clauses_keep_ascii_words_together() {
+        let c: Vec<char> = "加我 vx qz zhang 好吗 谢谢".chars().collect();
+        let got: Vec<String> = split_clauses(&c).iter().map(|&(s, e)| c[s..e].iter().collect()).collect();
+        assert_eq!(got, ["加我 vx qz zhang 好吗", "谢谢"]);
+        assert!(split_clauses(&[]).is_empty());
+        assert!(split_clauses(&['，', ' ']).is_empty());
+    }
+
+    #[test]
+    fn ascii_cjk_boundary() {
+        let x = AN.analyze("用vx加");
+        assert!(x.is_boundary(1) && x.is_boundary(3));
+    }
+
+    #[test]
+    fn astral_chars_keep_offsets() {
+        let x = AN.analyze("😀保证𠀀最低价");
+        assert_eq!(x.norm.len(), 7);
+        let w = words(&x);
+        assert!(w.contains(&"保证".to_string()), "{w:?}");
+        assert!(x.tokens.iter().all(|t| t.end <= 7));
+    }
+}

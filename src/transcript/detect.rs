@@ -1,0 +1,130 @@
+//! Guessing the input format from content, so users rarely need `--input-format`.
+//! The rules are few and ordered: JSON-ish first (`{` / `[`), then a CSV header, then labelled
+//! text lines.
+
+use super::{InputFormat, plain};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+/// The format of `text`, or `None` when nothing fits.
+pub fn detect(text: &str) -> Option<InputFormat> {
+    let trimmed = text.trim_start();
+    let first_line = trimmed.lines().next().unwrap_or_default();
+    match trimmed.chars().next()? {
+        '{' if looks_like_jsonl(text) => Some(InputFormat::Jsonl),
+        '{' if is_openai_object(trimmed) => Some(InputFormat::Openai),
+        '{' => Some(InputFormat::Json),
+        // `[00:01:05] 坐席：…` and `[SPEAKER 1]: …` also start with a bracket.
+        '[' if plain::is_labelled_line(first_line) => Some(InputFormat::Text),
+        // An unlabelled `[00:00:01] 喂` can open a text file; valid JSON or no labels → JSON
+        // (whose parser then says where the JSON breaks).
+        '[' if serde_json::from_str::<IgnoredAny>(text).is_err()
+            && text.lines().any(plain::is_labelled_line) =>
+        {
+            Some(InputFormat::Text)
+        }
+        '[' => Some(InputFormat::Json),
+        _ if is_csv_header(first_line) => Some(InputFormat::Csv),
+        _ if text.lines().any(plain::is_labelled_line) => Some(InputFormat::Text),
+        _ => None,
+    }
+}
+
+/// JSON Lines: at least two non-empty lines and the first one is a complete JSON object on
+/// its own (a pretty-printed document's first line never is).
+pub(crate) fn looks_like_jsonl(text: &str) -> bool {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let Some(first) = lines.next() else {
+        return false;
+    };
+    first.starts_with('{')
+        && lines.next().is_some()
+        && serde_json::from_str::<IgnoredAny>(first).is_ok()
+}
+
+/// Only the two keys matter; everything else is skipped without building values.
+#[derive(Deserialize)]
+struct Probe {
+    messages: Option<IgnoredAny>,
+    turns: Option<IgnoredAny>,
+}
+
+fn is_openai_object(text: &str) -> bool {
+    serde_json::from_str::<Probe>(text).is_ok_and(|p| p.messages.is_some() && p.turns.is_none())
+}
+
+/// A first line whose comma-separated names include `speaker` and `text`.
+fn is_csv_header(line: &str) -> bool {
+    let names: Vec<String> = line
+        .split(',')
+        .map(|f| f.trim().trim_matches('"').trim().to_ascii_lowercase())
+        .collect();
+    names.len() >= 2 && names.iter().any(|n| n == "speaker") && names.iter().any(|n| n == "text")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_shapes() {
+        assert_eq!(detect("{\n  \"turns\": []\n}"), Some(InputFormat::Json));
+        assert_eq!(detect("  [{\"turns\": []}]"), Some(InputFormat::Json));
+        assert_eq!(
+            detect("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"),
+            Some(InputFormat::Openai)
+        );
+        assert_eq!(
+            detect("{\"id\": 1, \"messages\": []}"),
+            Some(InputFormat::Openai)
+        );
+        // Broken JSON is still JSON: the parser reports where it breaks.
+        assert_eq!(detect("{\"turns\": ["), Some(InputFormat::Json));
+    }
+
+    #[test]
+    fn jsonl() {
+        let t = "{\"turns\": []}\n\n{\"turns\": []}\n";
+        assert_eq!(detect(t), Some(InputFormat::Jsonl));
+        let t = "{\"messages\": []}\n{\"messages\": []}\n";
+        assert_eq!(detect(t), Some(InputFormat::Jsonl));
+        // A bad later line does not change the verdict; it becomes that line's error.
+        assert_eq!(detect("{\"turns\": []}\n{oops\n"), Some(InputFormat::Jsonl));
+        // A single line is one JSON document.
+        assert_eq!(detect("{\"turns\": []}\n"), Some(InputFormat::Json));
+    }
+
+    #[test]
+    fn csv() {
+        assert_eq!(
+            detect("call_id,speaker,text\nc1,A,hi\n"),
+            Some(InputFormat::Csv)
+        );
+        assert_eq!(
+            detect("\"Text\",\"Speaker\"\nhi,A\n"),
+            Some(InputFormat::Csv)
+        );
+        assert_eq!(detect("speaker;text\n"), None);
+    }
+
+    #[test]
+    fn text() {
+        assert_eq!(detect("坐席：您好\n客户：你好"), Some(InputFormat::Text));
+        assert_eq!(detect("# id: h07\nA: hi\n"), Some(InputFormat::Text));
+        assert_eq!(detect("[00:01:05] 坐席：您好"), Some(InputFormat::Text));
+        assert_eq!(detect("[SPEAKER 1]: hello"), Some(InputFormat::Text));
+        assert_eq!(detect("spk0: 你好"), Some(InputFormat::Text));
+        assert_eq!(
+            detect("[00:00:01] 喂\n[00:00:02] A: 你好"),
+            Some(InputFormat::Text)
+        );
+        assert_eq!(detect("[1, 2,"), Some(InputFormat::Json));
+    }
+
+    #[test]
+    fn nothing_fits() {
+        assert_eq!(detect("今天天气很好。我们十点见。"), None);
+        assert_eq!(detect("see https://example.com at 10:30"), None);
+        assert_eq!(detect(""), None);
+    }
+}

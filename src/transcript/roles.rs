@@ -1,0 +1,546 @@
+//! Speaker labels → roles, and a record of how each was decided.
+//!
+//! In order: the format's own role (OpenAI chat, a `role` field); `--agent` / `--customer`;
+//! the rubric's aliases plus built-in ones; then, for what is left, the one remaining role, or
+//! an inference from what each speaker says (company / persona cues, self-introduction,
+//! "请问是…先生吗", similarity to the script). Label order is never evidence: diarizers number
+//! speakers by who spoke first, and customers often answer the phone first.
+
+use super::{RawCall, Role, RoleSource, SpeakerRole, Transcript, Turn};
+use crate::error::InputError;
+use regex::Regex;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Agent labels that always apply, in addition to the rubric's.
+pub const BUILTIN_AGENT_ALIASES: &[&str] = &[
+    "坐席",
+    "客服",
+    "销售",
+    "顾问",
+    "agent",
+    "assistant",
+    "客服人员",
+    "业务员",
+];
+/// Customer labels that always apply, in addition to the rubric's.
+pub const BUILTIN_CUSTOMER_ALIASES: &[&str] =
+    &["客户", "用户", "customer", "user", "caller", "顾客"];
+
+/// What the rubric and the command line know about who is who.
+#[derive(Default, Clone, Debug)]
+pub struct RoleHints {
+    /// Speaker labels that mean the agent (`坐席`, the persona's name …).
+    pub agent_aliases: Vec<String>,
+    /// Speaker labels that mean the customer.
+    pub customer_aliases: Vec<String>,
+    /// Phrases only the agent would say: company and persona names.
+    pub agent_cues: Vec<String>,
+    /// The script's model lines, compared with what each unknown speaker says.
+    pub script_lines: Vec<String>,
+    /// `--agent NAME`: this exact label is the agent.
+    pub cli_agent: Option<String>,
+    /// `--customer NAME`: this exact label is the customer.
+    pub cli_customer: Option<String>,
+}
+
+/// The role a format's role name stands for (`agent`, `assistant`, `sys`, `坐席`, `客户` …).
+pub(crate) fn role_from_name(name: &str) -> Option<Role> {
+    let name = name.trim().to_lowercase();
+    if name == "sys" || BUILTIN_AGENT_ALIASES.contains(&name.as_str()) {
+        Some(Role::Agent)
+    } else if name == "usr" || BUILTIN_CUSTOMER_ALIASES.contains(&name.as_str()) {
+        Some(Role::Customer)
+    } else {
+        None
+    }
+}
+
+/// Gives every turn a role, recording how each speaker's role was decided.
+///
+/// Fails when some speaker cannot be mapped or nobody is the agent; the message lists every
+/// speaker and how to fix it.
+pub fn assign_roles(call: RawCall, hints: &RoleHints) -> Result<Transcript, InputError> {
+    // Owned labels: the turns are moved into the result at the end.
+    let mut speakers: Vec<String> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for t in &call.turns {
+        if !index.contains_key(&t.speaker) {
+            index.insert(t.speaker.clone(), speakers.len());
+            speakers.push(t.speaker.clone());
+        }
+    }
+    let mut decided: Vec<Option<(Role, RoleSource, Option<f64>)>> = vec![None; speakers.len()];
+
+    for (i, speaker) in speakers.iter().enumerate() {
+        decided[i] = format_role(&call, speaker)?
+            .map(|r| (r, RoleSource::Format))
+            .or_else(|| cli_role(speaker, hints).map(|r| (r, RoleSource::Cli)))
+            .or_else(|| alias_role(speaker, hints).map(|r| (r, RoleSource::Alias)))
+            .map(|(r, s)| (r, s, None));
+    }
+
+    let unmapped: Vec<usize> = (0..speakers.len())
+        .filter(|&i| decided[i].is_none())
+        .collect();
+    let agent_taken = decided.iter().flatten().any(|d| d.0 == Role::Agent);
+    let customer_taken = decided.iter().flatten().any(|d| d.0 == Role::Customer);
+    if !unmapped.is_empty() {
+        if agent_taken {
+            // A call has one agent side; anyone else is on the customer's side.
+            for &i in &unmapped {
+                decided[i] = Some((Role::Customer, RoleSource::Remaining, None));
+            }
+        } else if customer_taken && unmapped.len() == 1 {
+            decided[unmapped[0]] = Some((Role::Agent, RoleSource::Remaining, None));
+        } else {
+            infer(&call, &speakers, &unmapped, hints, &mut decided);
+        }
+    }
+
+    let roles: Option<Vec<SpeakerRole>> = speakers
+        .iter()
+        .zip(&decided)
+        .map(|(s, d)| {
+            d.map(|(role, source, evidence_score)| SpeakerRole {
+                speaker: s.to_string(),
+                role,
+                source,
+                evidence_score,
+            })
+        })
+        .collect();
+    let roles = match roles {
+        Some(r) if r.iter().any(|r| r.role == Role::Agent) => r,
+        _ => return Err(unmappable(&call.source, &speakers)),
+    };
+
+    let turns = call
+        .turns
+        .into_iter()
+        .map(|t| {
+            let speaker_role = index
+                .get(&t.speaker)
+                .and_then(|&i| roles.get(i))
+                .map(|r| r.role);
+            Turn {
+                role: t.role_hint.or(speaker_role).unwrap_or(Role::Customer),
+                speaker: t.speaker,
+                text: t.text,
+                start: t.start,
+                end: t.end,
+                pos: t.pos,
+            }
+        })
+        .collect();
+    Ok(Transcript {
+        id: call.id,
+        source: call.source,
+        meta: call.meta,
+        turns,
+        roles,
+    })
+}
+
+fn unmappable(source: &str, speakers: &[String]) -> InputError {
+    let list: Vec<String> = speakers.iter().map(|s| format!("\"{s}\"")).collect();
+    InputError::file(
+        source,
+        format!(
+            "cannot map speakers to roles: found speakers {}; add an alias in the rubric's [roles] \
+             or pass --agent NAME / --customer NAME",
+            list.join(", ")
+        ),
+    )
+}
+
+/// The role the format gives this speaker's turns; two different roles for one label is an error.
+fn format_role(call: &RawCall, speaker: &str) -> Result<Option<Role>, InputError> {
+    let mut found: Option<Role> = None;
+    for t in call.turns.iter().filter(|t| t.speaker == speaker) {
+        match (found, t.role_hint) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(InputError::at(
+                    super::file_of(&call.source),
+                    t.pos.line,
+                    t.pos.column,
+                    format!("speaker \"{speaker}\" is given both roles, agent and customer"),
+                ));
+            }
+            (None, hint) => found = hint,
+            _ => {}
+        }
+    }
+    Ok(found)
+}
+
+fn cli_role(speaker: &str, hints: &RoleHints) -> Option<Role> {
+    let is = |name: &Option<String>| name.as_deref().is_some_and(|n| n.trim() == speaker.trim());
+    if is(&hints.cli_agent) {
+        Some(Role::Agent)
+    } else if is(&hints.cli_customer) {
+        Some(Role::Customer)
+    } else {
+        None
+    }
+}
+
+/// The rubric's aliases first (they may deliberately reuse a built-in word), then built-ins.
+fn alias_role(speaker: &str, hints: &RoleHints) -> Option<Role> {
+    let any = |aliases: &[&str]| aliases.iter().any(|a| alias_matches(speaker, a));
+    let agent: Vec<&str> = hints.agent_aliases.iter().map(String::as_str).collect();
+    let customer: Vec<&str> = hints.customer_aliases.iter().map(String::as_str).collect();
+    if any(&agent) {
+        Some(Role::Agent)
+    } else if any(&customer) {
+        Some(Role::Customer)
+    } else if any(BUILTIN_AGENT_ALIASES) {
+        Some(Role::Agent)
+    } else if any(BUILTIN_CUSTOMER_ALIASES) {
+        Some(Role::Customer)
+    } else {
+        None
+    }
+}
+
+/// Case-insensitive equality, also allowing a short numbering suffix: `客服1`, `Agent 2`,
+/// `客户A` match `客服`, `agent`, `客户`.
+fn alias_matches(label: &str, alias: &str) -> bool {
+    let (label, alias) = (label.trim().to_lowercase(), alias.trim().to_lowercase());
+    if alias.is_empty() {
+        return false;
+    }
+    if label == alias {
+        return true;
+    }
+    let Some(rest) = label.strip_prefix(alias.as_str()) else {
+        return false;
+    };
+    let suffix = rest.trim_start_matches([' ', '_', '-', '#']);
+    let separated = suffix.len() < rest.len();
+    let alias_ends_cjk = alias.chars().last().is_some_and(|c| !c.is_ascii());
+    let digits =
+        !suffix.is_empty() && suffix.len() <= 3 && suffix.bytes().all(|b| b.is_ascii_digit());
+    let letter = suffix.len() == 1 && suffix.bytes().all(|b| b.is_ascii_alphabetic());
+    digits || (letter && (separated || alias_ends_cjk))
+}
+
+/// Gives the agent role to the clearly most agent-like unmapped speaker; the others become
+/// customers. Leaves everything unmapped when no speaker stands out.
+fn infer(
+    call: &RawCall,
+    speakers: &[String],
+    unmapped: &[usize],
+    hints: &RoleHints,
+    decided: &mut [Option<(Role, RoleSource, Option<f64>)>],
+) {
+    let script: Vec<String> = hints
+        .script_lines
+        .iter()
+        .map(|l| squash(l))
+        .filter(|l| l.chars().count() >= 2)
+        .collect();
+    let scores: Vec<(usize, f64)> = unmapped
+        .iter()
+        .map(|&i| {
+            let texts: Vec<&str> = call
+                .turns
+                .iter()
+                .filter(|t| t.speaker == speakers[i])
+                .map(|t| t.text.as_str())
+                .collect();
+            (i, agent_score(&texts, hints, &script))
+        })
+        .collect();
+    let best = scores.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
+    let winners = scores.iter().filter(|s| s.1 == best).count();
+    if best <= 0.0 || winners != 1 {
+        return;
+    }
+    for &(i, score) in &scores {
+        let role = if score == best {
+            Role::Agent
+        } else {
+            Role::Customer
+        };
+        decided[i] = Some((role, RoleSource::Inferred, Some(score)));
+    }
+}
+
+/// `(我是|这里是|我这边是|我叫|我们是)` — what follows within 12 characters is checked for a
+/// name or an organisation.
+static SELF_INTRO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"我这边是|这里是|我们是|我是|我叫|(?i:this is|calling from)").expect("valid regex")
+});
+/// Words that mark an organisation or an agent's job title right after a self-introduction.
+const ORG_WORDS: &[&str] = &[
+    "公司",
+    "银行",
+    "集团",
+    "中心",
+    "营业厅",
+    "客服",
+    "顾问",
+    "经理",
+    "专员",
+    "工号",
+    "bank",
+    "company",
+    "support",
+    "service",
+    "team",
+];
+/// Confirming who picked up is what the caller does.
+static ASKS_WHO: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"请问(?:您)?是.{0,6}(?:先生|女士|小姐)").expect("valid regex"));
+
+/// How agent-like a speaker's turns are: +3 per cue phrase present, +2 for a self-introduction,
+/// +1 for asking whether this is Mr/Ms X, + 3 × the best similarity of a turn to a script line.
+/// Rounded to 3 decimals so results are stable byte for byte.
+fn agent_score(texts: &[&str], hints: &RoleHints, script: &[String]) -> f64 {
+    let all = texts.join("\n").to_lowercase();
+    let cues: Vec<String> = hints
+        .agent_cues
+        .iter()
+        .map(|c| c.trim().to_lowercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let cue_hits = cues.iter().filter(|c| all.contains(c.as_str())).count();
+    let intro = SELF_INTRO.find_iter(&all).any(|m| {
+        if m.as_str() == "我叫" {
+            return true;
+        }
+        let window: String = all
+            .get(m.end()..)
+            .unwrap_or_default()
+            .chars()
+            .take(12)
+            .collect();
+        ORG_WORDS.iter().any(|w| window.contains(w))
+            || cues.iter().any(|c| window.contains(c.as_str()))
+    });
+    let asks = ASKS_WHO.is_match(&all);
+    let similarity = texts
+        .iter()
+        .map(|t| squash(t))
+        .filter(|t| t.chars().count() >= 2)
+        .flat_map(|t| script.iter().map(move |l| strsim::sorensen_dice(&t, l)))
+        .fold(0.0, f64::max);
+    let score = 3.0 * cue_hits as f64
+        + if intro { 2.0 } else { 0.0 }
+        + if asks { 1.0 } else { 0.0 }
+        + 3.0 * similarity;
+    (score * 1000.0).round() / 1000.0
+}
+
+/// Letters and digits only, lowercased: punctuation and spacing differ between ASR and scripts.
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::{Position, RawTurn};
+    use std::collections::BTreeMap;
+
+    fn call(turns: &[(&str, &str)]) -> RawCall {
+        RawCall {
+            id: "c".into(),
+            source: "calls/c.txt".into(),
+            meta: BTreeMap::new(),
+            turns: turns
+                .iter()
+                .map(|(s, t)| RawTurn {
+                    speaker: s.to_string(),
+                    text: t.to_string(),
+                    start: None,
+                    end: None,
+                    role_hint: None,
+                    pos: Position::default(),
+                })
+                .collect(),
+        }
+    }
+
+    fn hints() -> RoleHints {
+        RoleHints {
+            agent_aliases: vec!["李明".into()],
+            customer_aliases: vec!["张强".into()],
+            agent_cues: vec!["长江移动".into(), "李明".into()],
+            script_lines: vec![
+                "您好，我是长江移动通信公司的客户经理李明".into(),
+                "想给您介绍一款乐享畅聊套餐".into(),
+            ],
+            ..Default::default()
+        }
+    }
+
+    fn summary(t: &Transcript) -> Vec<(String, Role, RoleSource)> {
+        t.roles
+            .iter()
+            .map(|r| (r.speaker.clone(), r.role, r.source))
+            .collect()
+    }
+
+    #[test]
+    fn aliases_builtin_and_rubric() {
+        let t = assign_roles(
+            call(&[("客户", "喂"), ("李明", "您好"), ("坐席2", "嗯")]),
+            &hints(),
+        )
+        .unwrap();
+        assert_eq!(
+            summary(&t),
+            [
+                ("客户".into(), Role::Customer, RoleSource::Alias),
+                ("李明".into(), Role::Agent, RoleSource::Alias),
+                ("坐席2".into(), Role::Agent, RoleSource::Alias),
+            ]
+        );
+        assert_eq!(t.turns[0].role, Role::Customer);
+        assert_eq!(t.turns[1].role, Role::Agent);
+    }
+
+    #[test]
+    fn alias_suffixes() {
+        assert!(alias_matches("Agent 1", "agent"));
+        assert!(alias_matches("客服A", "客服"));
+        assert!(alias_matches("AGENT", "agent"));
+        assert!(!alias_matches("agents", "agent"));
+        assert!(!alias_matches("username", "user"));
+        assert!(!alias_matches("客服部", "客服"));
+    }
+
+    #[test]
+    fn remaining_speaker_gets_the_other_role() {
+        let t = assign_roles(
+            call(&[("A", "您好"), ("客户", "嗯")]),
+            &RoleHints::default(),
+        )
+        .unwrap();
+        assert_eq!(t.roles[0].role, Role::Agent);
+        assert_eq!(t.roles[0].source, RoleSource::Remaining);
+        let t = assign_roles(
+            call(&[("A", "您好"), ("坐席", "嗯"), ("B", "啊")]),
+            &RoleHints::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            summary(&t)[2],
+            ("B".into(), Role::Customer, RoleSource::Remaining)
+        );
+    }
+
+    #[test]
+    fn cli_beats_alias_and_format_beats_cli() {
+        let h = RoleHints {
+            cli_agent: Some("客户".into()),
+            ..Default::default()
+        };
+        let t = assign_roles(call(&[("客户", "您好"), ("X", "嗯")]), &h).unwrap();
+        assert_eq!(
+            summary(&t)[0],
+            ("客户".into(), Role::Agent, RoleSource::Cli)
+        );
+        assert_eq!(t.roles[1].role, Role::Customer);
+
+        let mut c = call(&[("user", "hi"), ("assistant", "hello")]);
+        c.turns[0].role_hint = Some(Role::Customer);
+        c.turns[1].role_hint = Some(Role::Agent);
+        let h = RoleHints {
+            cli_agent: Some("user".into()),
+            ..Default::default()
+        };
+        let t = assign_roles(c, &h).unwrap();
+        assert_eq!(
+            summary(&t)[0],
+            ("user".into(), Role::Customer, RoleSource::Format)
+        );
+    }
+
+    #[test]
+    fn infers_agent_speaking_second() {
+        // The customer picks up and speaks first; label order must not decide.
+        let c = call(&[
+            ("SPEAKER 1", "喂，哪位？"),
+            (
+                "SPEAKER 2",
+                "您好，我是长江移动通信公司的客户经理李明，请问是张强先生吗？",
+            ),
+            ("SPEAKER 1", "是我，什么事"),
+            ("SPEAKER 2", "想给您介绍一款乐享畅聊套餐"),
+        ]);
+        let t = assign_roles(c, &hints()).unwrap();
+        assert_eq!(t.roles[0].role, Role::Customer);
+        assert_eq!(t.roles[1].role, Role::Agent);
+        assert_eq!(t.roles[1].source, RoleSource::Inferred);
+        assert!(t.roles[1].evidence_score.unwrap() > t.roles[0].evidence_score.unwrap());
+        let roles: Vec<Role> = t.turns.iter().map(|t| t.role).collect();
+        assert_eq!(
+            roles,
+            [Role::Customer, Role::Agent, Role::Customer, Role::Agent]
+        );
+    }
+
+    #[test]
+    fn infers_without_rubric_from_self_introduction() {
+        let c = call(&[
+            ("spk0", "喂"),
+            ("spk1", "您好，我这边是某某银行的客服专员，请问是王女士吗"),
+        ]);
+        let t = assign_roles(c, &RoleHints::default()).unwrap();
+        assert_eq!(
+            summary(&t)[1],
+            ("spk1".into(), Role::Agent, RoleSource::Inferred)
+        );
+        assert_eq!(t.roles[1].evidence_score, Some(3.0));
+    }
+
+    #[test]
+    fn unmappable_speakers_are_listed() {
+        let e = assign_roles(
+            call(&[("A", "喂"), ("B", "嗯"), ("A", "好的")]),
+            &RoleHints::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.source, "calls/c.txt");
+        assert_eq!(
+            e.message,
+            "cannot map speakers to roles: found speakers \"A\", \"B\"; add an alias in the rubric's \
+             [roles] or pass --agent NAME / --customer NAME"
+        );
+        // A tie is not a decision either.
+        let c = call(&[("A", "我是长江移动的"), ("B", "我是长江移动的")]);
+        assert!(assign_roles(c, &hints()).is_err());
+        // Nobody on the agent side.
+        assert!(assign_roles(call(&[("客户", "喂")]), &RoleHints::default()).is_err());
+    }
+
+    #[test]
+    fn conflicting_format_roles() {
+        let mut c = call(&[("A", "x"), ("A", "y")]);
+        c.turns[0].role_hint = Some(Role::Agent);
+        c.turns[1].role_hint = Some(Role::Customer);
+        c.source = "calls/batch.jsonl:7".into();
+        c.turns[1].pos = Position {
+            line: 7,
+            column: 30,
+        };
+        let e = assign_roles(c, &RoleHints::default()).unwrap_err();
+        assert!(e.message.contains("both roles"), "{e}");
+        assert_eq!(e.source, "calls/batch.jsonl:7:30");
+    }
+
+    #[test]
+    fn format_names() {
+        assert_eq!(role_from_name("Assistant"), Some(Role::Agent));
+        assert_eq!(role_from_name("sys"), Some(Role::Agent));
+        assert_eq!(role_from_name("usr"), Some(Role::Customer));
+        assert_eq!(role_from_name("客户"), Some(Role::Customer));
+        assert_eq!(role_from_name("boss"), None);
+    }
+}
