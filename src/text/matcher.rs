@@ -5,7 +5,7 @@
 //! [`Analyzed::boundaries`], so a phrase never matches half a word.
 
 use super::negation::is_negated;
-use super::normalize::{is_punct, normalize};
+use super::normalize::{is_space_or_punct, normalize};
 use super::pinyin::keys;
 use super::segment::{Analyzed, Analyzer};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
@@ -313,7 +313,7 @@ impl PhraseSet {
 
 /// Spaces and punctuation: a fuzzy window may not span them (they separate clauses or words).
 fn is_separator(c: char) -> bool {
-    c.is_whitespace() || is_punct(c)
+    is_space_or_punct(c)
 }
 
 fn pair(a: char, b: char) -> u64 {

@@ -137,6 +137,16 @@ pub fn is_punct(c: char) -> bool {
         | '\u{FF5B}'..='\u{FF65}')
 }
 
+/// True for whitespace or punctuation ([`is_punct`]); decided in one test for Han characters,
+/// which keeps it cheap in per-character loops.
+#[inline]
+pub fn is_space_or_punct(c: char) -> bool {
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return false;
+    }
+    c.is_whitespace() || is_punct(c)
+}
+
 /// True for characters of normalized text that end a clause: the canonical CJK clause marks,
 /// brackets, quotes and `~`. In-word ASCII punctuation (`.` `,` `:` `-` `%` `@` …) is not a break.
 pub fn is_clause_punct(c: char) -> bool {
@@ -301,7 +311,8 @@ fn fold_char(c: char) -> Option<char> {
         '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' => return None,
         _ => c,
     };
-    if c.is_control() {
+    // All whitespace becomes ' ' here, so later steps test one char instead of Unicode tables.
+    if c.is_control() || c.is_whitespace() {
         return Some(' ');
     }
     Some(c.to_ascii_lowercase())
@@ -311,7 +322,7 @@ fn fold_char(c: char) -> Option<char> {
 fn is_sep(c: Option<char>) -> bool {
     match c {
         None => true,
-        Some(c) => c.is_whitespace() || is_punct(c),
+        Some(c) => is_space_or_punct(c),
     }
 }
 
@@ -398,7 +409,7 @@ pub(crate) fn remove_fillers(items: Vec<Item>) -> Vec<Item> {
         if matched > 0 {
             let prev = (0..i).rev().find(|&j| keep[j]).map(|j| items[j].0);
             let next = (i + matched..n).find(|&j| keep[j]).map(|j| items[j].0);
-            let pause = matches!(next, Some(c) if c.is_whitespace() || matches!(c, ',' | '，' | '、' | '…' | '⋯' | '-' | '—'));
+            let pause = matches!(next, Some(c) if c == ' ' || matches!(c, ',' | '，' | '、' | '…' | '⋯' | '-' | '—'));
             if is_sep(prev) && pause {
                 for k in keep.iter_mut().skip(i).take(matched) {
                     *k = false;
@@ -429,7 +440,7 @@ fn collapse_whitespace(mut items: Vec<Item>) -> Vec<Item> {
     let mut pending: Option<(usize, usize)> = None;
     for r in 0..items.len() {
         let (c, range) = items[r];
-        if c.is_whitespace() {
+        if c == ' ' {
             pending = Some(match pending {
                 Some((s, _)) => (s, range.1),
                 None => range,
@@ -452,6 +463,10 @@ fn collapse_whitespace(mut items: Vec<Item>) -> Vec<Item> {
 /// Step 4: punctuation → the canonical set described in the module docs.
 fn canonicalize_punctuation(mut items: Vec<Item>) -> Vec<Item> {
     for i in 0..items.len() {
+        let c = items[i].0;
+        if canonical_punct(c, false, false) == c && !matches!(c, ',' | '.' | ':') {
+            continue;
+        }
         let prev = if i > 0 { Some(items[i - 1].0) } else { None };
         let next = items.get(i + 1).map(|x| x.0);
         let digits = prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|p| p.is_ascii_digit());

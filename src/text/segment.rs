@@ -4,7 +4,7 @@
 //! dictionary sub-word 最低 starts there) but not in 最近 (one 2-char word), and 保证 is seen as
 //! a word in 不能保证.
 
-use super::normalize::{Normalized, is_clause_punct, is_han, is_punct, normalize};
+use super::normalize::{Normalized, is_clause_punct, is_han, is_space_or_punct, normalize};
 use super::numbers::{NumberClaim, extract_numbers};
 use super::pinyin::keys;
 use jieba_rs::Jieba;
@@ -100,27 +100,37 @@ impl Analyzer {
         let n = norm.len();
         let mut boundaries = vec![false; n + 1];
         let mut tokens = Vec::with_capacity(n / 2 + 1);
-        // cut_for_search emits, for every token of `cut`, first its dictionary 2-/3-char
-        // sub-words (and the parts of `a-b` compounds), then the token itself. Walking backwards,
-        // an item inside the current token is one of its sub-words; anything else is the
-        // previous token. So one pass gives both the tokens and the sub-word boundaries.
-        let items = self.jieba.cut_for_search(&norm.text, true);
-        let mut current: Option<(usize, usize)> = None;
-        for t in items.iter().rev() {
+        // `cut` gives the tokens; inside a token longer than two characters, every 2- and
+        // 3-character substring that is a dictionary word adds its start and end (what jieba's
+        // cut_for_search would add), so 最低 can match inside 最低价.
+        let mut offsets: Vec<usize> = Vec::new();
+        for t in self.jieba.cut(&norm.text, true) {
             let (s, e) = (t.start.min(n), t.end.min(n));
             boundaries[s] = true;
             boundaries[e] = true;
-            match current {
-                Some((cs, ce)) if s >= cs && e <= ce => {}
-                _ => {
-                    current = Some((s, e));
-                    if s < e && !norm.chars[s..e].iter().all(|&c| c.is_whitespace() || is_punct(c)) {
-                        tokens.push(Token { start: s, end: e });
+            if s >= e || norm.chars[s..e].iter().all(|&c| is_space_or_punct(c)) {
+                continue;
+            }
+            tokens.push(Token { start: s, end: e });
+            let len = e - s;
+            if len > 2 {
+                offsets.clear();
+                offsets.extend(t.word.char_indices().map(|(b, _)| b));
+                offsets.push(t.word.len());
+                for width in [2, 3] {
+                    if len <= width {
+                        continue;
+                    }
+                    for i in 0..=len - width {
+                        let (Some(&a), Some(&b)) = (offsets.get(i), offsets.get(i + width)) else { continue };
+                        if t.word.get(a..b).is_some_and(|w| self.jieba.has_word(w)) {
+                            boundaries[s + i] = true;
+                            boundaries[s + i + width] = true;
+                        }
                     }
                 }
             }
         }
-        tokens.reverse();
         add_char_boundaries(&norm.chars, &mut boundaries);
         let pinyin = keys(&norm.chars);
         let numbers = extract_numbers(&norm);
@@ -134,7 +144,7 @@ impl Analyzer {
         self.jieba
             .cut(normalized, true)
             .into_iter()
-            .filter(|t| !t.word.chars().all(|c| c.is_whitespace() || is_punct(c)))
+            .filter(|t| !t.word.chars().all(is_space_or_punct))
             .map(|t| Token { start: t.start, end: t.end })
             .collect()
     }
@@ -147,7 +157,7 @@ fn add_char_boundaries(chars: &[char], b: &mut [bool]) {
     b[0] = true;
     b[n] = true;
     for (i, &c) in chars.iter().enumerate() {
-        if !is_han(c) && (c.is_whitespace() || is_punct(c)) {
+        if is_space_or_punct(c) {
             b[i] = true;
             b[i + 1] = true;
         }
@@ -169,15 +179,12 @@ pub fn split_clauses(chars: &[char]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let is_break = |i: usize| {
         let c = chars[i];
-        if is_clause_punct(c) {
-            return true;
-        }
         if c == ' ' {
             let p = i.checked_sub(1).map(|k| chars[k]);
             let q = chars.get(i + 1).copied();
             return !(p.is_some_and(|x| x.is_ascii_alphanumeric()) || q.is_some_and(|x| x.is_ascii_alphanumeric()));
         }
-        false
+        is_clause_punct(c)
     };
     let mut start = 0;
     for i in 0..=n {

@@ -5,7 +5,7 @@
 //! multiset overlap), but counted in characters: strsim divides by the strings' *byte* lengths,
 //! which deflates every CJK score about threefold (a CJK char is 3 bytes in UTF-8).
 
-use super::normalize::{is_punct, normalize};
+use super::normalize::{is_space_or_punct, normalize};
 use super::segment::Analyzed;
 
 /// Similarity of two texts in `0.0..=1.0`: both normalized ([`normalize`]) and stripped of
@@ -87,7 +87,7 @@ impl ModelLine {
 }
 
 fn is_content(c: char) -> bool {
-    !c.is_whitespace() && !is_punct(c)
+    !is_space_or_punct(c)
 }
 
 fn content(chars: &[char]) -> Vec<char> {
