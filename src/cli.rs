@@ -128,7 +128,7 @@ fn load_rubric(path: Option<&PathBuf>) -> std::result::Result<CompiledRubric, i3
     })
 }
 
-fn rubric_check(file: &PathBuf) -> Result<i32> {
+fn rubric_check(file: &std::path::Path) -> Result<i32> {
     match rubric::from_path(file) {
         Ok(r) => {
             println!(
@@ -194,10 +194,9 @@ fn score(args: ScoreArgs) -> Result<i32> {
         Format::Table => report::table::write(&results, &mut out)?,
     }
     out.flush()?;
-    if args.format != Format::Table {
-        for e in &results.errors {
-            eprintln!("error: {e}");
-        }
+    // Errors go to stderr in every format, so stdout stays a clean report.
+    for e in &results.errors {
+        eprintln!("error: {e}");
     }
     Ok(exit_code(&results.errors, results.calls.len(), args.strict))
 }

@@ -4,7 +4,7 @@
 use crate::error::InputError;
 use crate::eval::{evaluate, result::CallResult};
 use crate::rubric::CompiledRubric;
-use crate::transcript::{self, roles::assign_roles, roles::RoleHints, ReadOptions};
+use crate::transcript::{self, ReadOptions, roles::RoleHints, roles::assign_roles};
 use std::path::Path;
 
 /// Settings for reading inputs.

@@ -15,26 +15,17 @@ pub struct InputError {
 impl InputError {
     /// An error at `path:line:column`.
     pub fn at(path: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
-        InputError {
-            source: format!("{path}:{line}:{column}"),
-            message: message.into(),
-        }
+        InputError { source: format!("{path}:{line}:{column}"), message: message.into() }
     }
 
     /// An error at `path:line`, for records whose column says nothing (a CSV row).
     pub fn line(path: &str, line: usize, message: impl Into<String>) -> Self {
-        InputError {
-            source: format!("{path}:{line}"),
-            message: message.into(),
-        }
+        InputError { source: format!("{path}:{line}"), message: message.into() }
     }
 
     /// An error about a whole file.
     pub fn file(path: &str, message: impl Into<String>) -> Self {
-        InputError {
-            source: path.to_string(),
-            message: message.into(),
-        }
+        InputError { source: path.to_string(), message: message.into() }
     }
 }
 

@@ -40,7 +40,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<crate::error::Input
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push(crate::error::InputError::file(&dir.display().to_string(), format!("cannot read directory: {e}")));
+            errors.push(crate::error::InputError::file(
+                &dir.display().to_string(),
+                format!("cannot read directory: {e}"),
+            ));
             return;
         }
     };

@@ -222,7 +222,11 @@ impl<'a> CallContext<'a> {
             hits.push((s, e, kind_via(k)));
         }
         let confidence = hits.iter().map(|h| h.2.confidence()).fold(1.0, f64::min);
-        let via = hits.iter().map(|h| h.2).max_by(|a, b| a.confidence().total_cmp(&b.confidence()).reverse()).unwrap_or(Via::Cue);
+        let via = hits
+            .iter()
+            .map(|h| h.2)
+            .max_by(|a, b| a.confidence().total_cmp(&b.confidence()).reverse())
+            .unwrap_or(Via::Cue);
         let &(start, end, _) = hits.iter().min_by_key(|h| (h.0, h.1))?;
         Some(CueMatch { start, end, confidence, via })
     }

@@ -23,7 +23,7 @@ pub struct Finding {
     pub excerpt: String,
     /// What was wrong, for a QA reviewer.
     pub message: String,
-    /// The rubric rule that fired (`steps.missing` etc. for built-in checks).
+    /// The rubric rule that fired (`steps.<step id>` / `steps.order` for the built-in checks).
     pub rule: String,
     /// What a compliant line looks like, when the rubric says.
     #[serde(skip_serializing_if = "Option::is_none", default)]

@@ -55,7 +55,14 @@ fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     out
 }
 
-fn finding(ctx: &CallContext, rule: &CompiledRule, t: usize, span: [usize; 2], excerpt: String, vars: &[(&str, &str)]) -> Finding {
+fn finding(
+    ctx: &CallContext,
+    rule: &CompiledRule,
+    t: usize,
+    span: [usize; 2],
+    excerpt: String,
+    vars: &[(&str, &str)],
+) -> Finding {
     let turn = t.to_string();
     let mut all: Vec<(&str, &str)> = vec![("excerpt", &excerpt), ("turn", &turn)];
     all.extend_from_slice(vars);
@@ -132,11 +139,11 @@ fn respond(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
             window.push(t);
         }
         window.extend(responder_turns.iter().copied().filter(|&r| r > t).take(rule.within));
-        if let Some(expect) = &rule.expect {
-            if !window.iter().any(|&r| ctx.matches(expect, r).is_some()) {
-                let (span, excerpt) = ctx.evidence(t, m.start, m.end);
-                out.findings.push(finding(ctx, rule, t, span, excerpt.clone(), &[("trigger", &excerpt)]));
-            }
+        if let Some(expect) = &rule.expect
+            && !window.iter().any(|&r| ctx.matches(expect, r).is_some())
+        {
+            let (span, excerpt) = ctx.evidence(t, m.start, m.end);
+            out.findings.push(finding(ctx, rule, t, span, excerpt.clone(), &[("trigger", &excerpt)]));
         }
         if let Some(forbid) = &rule.forbid {
             let (_, trigger_excerpt) = ctx.evidence(t, m.start, m.end);
@@ -147,7 +154,14 @@ fn respond(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
                 if let Some(hit) = ctx.matches(forbid, r) {
                     reported_turns.push(r);
                     let (span, excerpt) = ctx.evidence(r, hit.start, hit.end);
-                    out.findings.push(finding(ctx, rule, r, span, excerpt.clone(), &[("phrase", &excerpt), ("trigger", &trigger_excerpt)]));
+                    out.findings.push(finding(
+                        ctx,
+                        rule,
+                        r,
+                        span,
+                        excerpt.clone(),
+                        &[("phrase", &excerpt), ("trigger", &trigger_excerpt)],
+                    ));
                 }
             }
         }
@@ -217,7 +231,9 @@ fn repetition(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
         if ctx.turns[t].text.norm.len() < rule.min_chars {
             continue;
         }
-        if let Some(&earlier) = turns[..i].iter().find(|&&e| similarity(&ctx.turns[e].text.norm.text, text) >= rule.min_similarity) {
+        if let Some(&earlier) =
+            turns[..i].iter().find(|&&e| similarity(&ctx.turns[e].text.norm.text, text) >= rule.min_similarity)
+        {
             let (span, excerpt) = ctx.whole_turn(t);
             let prev = earlier.to_string();
             out.findings.push(finding(ctx, rule, t, span, excerpt, &[("value", &prev)]));
@@ -232,7 +248,10 @@ mod tests {
 
     #[test]
     fn templates_fill_known_placeholders_only() {
-        assert_eq!(fill("在第{turn}轮说了「{excerpt}」{x}", &[("turn", "3"), ("excerpt", "保证")]), "在第3轮说了「保证」{x}");
+        assert_eq!(
+            fill("在第{turn}轮说了「{excerpt}」{x}", &[("turn", "3"), ("excerpt", "保证")]),
+            "在第3轮说了「保证」{x}"
+        );
     }
 
     #[test]

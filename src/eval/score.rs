@@ -14,11 +14,9 @@ pub fn penalty(p: &Penalties, s: Severity) -> f64 {
     }
 }
 
-/// Score of a rule-based criterion: 100 less the penalties of its findings; 0 on a critical one.
+/// Score of a rule-based criterion: 100 less the penalties of its findings (a critical
+/// finding also fails the criterion and auto-fails the call, whatever its penalty).
 pub fn from_findings(p: &Penalties, findings: &[&Finding]) -> f64 {
-    if findings.iter().any(|f| f.severity == Severity::Critical) {
-        return 0.0;
-    }
     (100.0 - findings.iter().map(|f| penalty(p, f.severity)).sum::<f64>()).clamp(0.0, 100.0)
 }
 

@@ -44,13 +44,13 @@ pub fn evaluate(ctx: &CallContext, required: &[usize]) -> StepsOutcome {
                 nearest_turn: None,
             }),
             None => {
-                let nearest = agent_turns
-                    .iter()
-                    .map(|&t| (t, ctx.similarity(&step.cues, t)))
-                    .fold(None, |best: Option<(usize, f64)>, c| match best {
+                let nearest = agent_turns.iter().map(|&t| (t, ctx.similarity(&step.cues, t))).fold(
+                    None,
+                    |best: Option<(usize, f64)>, c| match best {
                         Some(b) if b.1 >= c.1 => Some(b),
                         _ => Some(c),
-                    });
+                    },
+                );
                 steps.push(StepResult {
                     id: step.id.clone(),
                     covered: false,
@@ -135,7 +135,9 @@ pub fn score(steps: &[StepResult], findings: &[Finding], minor_penalty: f64) -> 
         if v.is_empty() { 1.0 } else { v.iter().filter(|s| s.covered).count() as f64 / v.len() as f64 }
     };
     // Required steps decide most of the score; the rest of the script adds the remainder.
-    let base = if optional.is_empty() { 100.0 * share(&required) } else { 80.0 * share(&required) + 20.0 * share(&optional) };
-    let order = findings.iter().filter(|f| f.code == OUT_OF_ORDER).count() as f64 * minor_penalty;
+    let base =
+        if optional.is_empty() { 100.0 * share(&required) } else { 80.0 * share(&required) + 20.0 * share(&optional) };
+    let order =
+        findings.iter().filter(|f| f.criterion == "steps" && f.code == OUT_OF_ORDER).count() as f64 * minor_penalty;
     (base - order).clamp(0.0, 100.0)
 }

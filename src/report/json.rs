@@ -13,6 +13,7 @@
 //! - `span` is `[start, end)` in **characters** (not bytes) of that turn's original text.
 //! - `score: null` / `passed: null` mean not applicable.
 //! - `severity` is `critical` (auto-fail), `major`, `minor` or `info`.
+//!
 //! Fields are only ever added, never renamed or removed, within v1.
 
 use super::Results;

@@ -2,7 +2,7 @@
 
 use super::Results;
 use crate::eval::result::{CallResult, Verdict};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
+use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use std::io::{self, Write};
 
 fn table() -> Table {
@@ -82,9 +82,10 @@ pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
     for call in &results.calls {
         write_call(call, out)?;
     }
-    for e in &results.errors {
-        writeln!(out, "error: {e}")?;
-    }
     let a = &results.aggregate;
-    writeln!(out, "{} calls: {} passed, {} failed; {} input errors (rubric {} v{})", a.calls, a.passed, a.failed, a.errors, results.rubric.id, results.rubric.version)
+    writeln!(
+        out,
+        "{} calls: {} passed, {} failed; {} input errors (rubric {} v{})",
+        a.calls, a.passed, a.failed, a.errors, results.rubric.id, results.rubric.version
+    )
 }

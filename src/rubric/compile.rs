@@ -208,8 +208,8 @@ impl std::fmt::Debug for CompiledRubric {
     }
 }
 
-/// Default order and settings of the criteria.
-const DEFAULT_CRITERIA: &[(&str, f64)] = &[
+/// Default order and weights of the criteria.
+pub const DEFAULT_CRITERIA: &[(&str, f64)] = &[
     ("steps", 35.0),
     ("style", 15.0),
     ("overpromise", 20.0),
@@ -301,7 +301,11 @@ impl Compiler<'_> {
 /// Compiles a validated rubric file. `source` is the rubric text (for line numbers).
 pub fn compile(file: RubricFile, path: &str, source: &str) -> CompiledRubric {
     let line_of = |offset: usize| source.get(..offset).map_or(0, |s| s.matches('\n').count() + 1);
-    let mut c = Compiler { file: &file, builders: (0..4).map(|_| SetBuilder::default()).collect(), signal_idx: BTreeMap::new() };
+    let mut c = Compiler {
+        file: &file,
+        builders: (0..4).map(|_| SetBuilder::default()).collect(),
+        signal_idx: BTreeMap::new(),
+    };
     for (i, s) in file.signals.iter().enumerate() {
         c.signal_idx.insert(s.id.get_ref().clone(), i);
     }
@@ -338,9 +342,11 @@ pub fn compile(file: RubricFile, path: &str, source: &str) -> CompiledRubric {
             },
         })
         .collect();
+    let disabled = |criterion: &str| file.criteria.get(criterion).is_some_and(|c| !c.enabled);
     let rules = file
         .rules
         .iter()
+        .filter(|r| !disabled(&r.criterion))
         .map(|r| {
             let target = match (&r.cues, &r.signal) {
                 (Some(cues), _) => Target::Cues(c.cues(cues)),
@@ -404,7 +410,7 @@ pub fn compile(file: RubricFile, path: &str, source: &str) -> CompiledRubric {
             Some((
                 id.to_string(),
                 CriterionSettings {
-                    weight: cfg.map_or(weight, |c| c.weight),
+                    weight: cfg.and_then(|c| c.weight).unwrap_or(weight),
                     pass_score: cfg.map_or(70.0, |c| c.pass_score),
                     affects_verdict: cfg.and_then(|c| c.affects_verdict).unwrap_or(affects_default),
                 },

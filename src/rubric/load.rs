@@ -13,7 +13,9 @@ pub fn parse(path: &str, source: &str) -> Result<RubricFile, RubricErrors> {
         let hint = hint_for(&message);
         RubricErrors(vec![RubricError::new(span, message, &hint).locate(path, source)])
     })?;
-    let errors: Vec<RubricError> = validate(&file).into_iter().map(|e| e.locate(path, source)).collect();
+    let mut errors: Vec<RubricError> = validate(&file, source).into_iter().map(|e| e.locate(path, source)).collect();
+    // Report in file order, like a compiler.
+    errors.sort_by_key(|e| e.span.map(|s| (s.line, s.column)));
     if errors.is_empty() { Ok(file) } else { Err(RubricErrors(errors)) }
 }
 

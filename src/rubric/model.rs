@@ -86,23 +86,21 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CriterionConfig {
-    /// Relative weight in the call score (0 = reported but not scored).
-    #[serde(default = "one")]
-    pub weight: f64,
+    /// Relative weight in the call score (0 = reported but not scored). Default: the built-in
+    /// weight of the criterion (steps 35, style 15, overpromise 20, privacy 15, answers 15,
+    /// ending 15, customer_style 0).
+    #[serde(default)]
+    pub weight: Option<f64>,
     /// The criterion passes when its score is at least this (0–100).
     #[serde(default = "default_pass_score")]
     pub pass_score: f64,
-    /// `false` turns the criterion off entirely.
+    /// `false` turns the criterion off: its rules do not run and it is not reported.
     #[serde(default = "yes")]
     pub enabled: bool,
     /// `false`: reported, but neither its failure nor its critical findings change the verdict
     /// (the default for `customer_style`, which grades a simulator).
     #[serde(default)]
     pub affects_verdict: Option<bool>,
-}
-
-fn one() -> f64 {
-    1.0
 }
 
 /// `[penalties]`: points taken off a criterion's 100 per finding of each severity.
@@ -226,7 +224,8 @@ pub struct Cues {
     /// Also match phrases by pinyin (ASR homophones such as 长江一动). Default true.
     #[serde(default = "yes")]
     pub homophones: bool,
-    /// Also match phrases of 4+ characters with one edit (ASR dropped characters). Default false.
+    /// Also match phrases of 4+ characters approximately (normalized edit similarity ≥ 0.75, for
+    /// ASR dropped or extra characters). Default false.
     #[serde(default)]
     pub fuzzy: bool,
 }
@@ -349,7 +348,8 @@ pub struct Rule {
     pub kind: RuleKind,
     /// Severity of its findings.
     pub severity: Severity,
-    /// Message template: `{excerpt}`, `{phrase}`, `{turn}`, `{limit}`, `{trigger}` are filled in.
+    /// Message template: `{excerpt}`, `{phrase}`, `{turn}`, `{limit}`, `{value}`, `{trigger}`
+    /// are filled in.
     pub message: String,
     /// One-line summary for `callqa rules`.
     #[serde(default)]
@@ -366,7 +366,8 @@ pub struct Rule {
     /// Instead of `cues`: the turns where this signal fired.
     #[serde(default)]
     pub signal: Option<String>,
-    /// The rule applies only when one of these signals occurred somewhere in the call.
+    /// The rule counts as applicable (for N/A) only when one of these signals occurred somewhere
+    /// in the call — or when it fires anyway.
     #[serde(default)]
     pub applies_when: Vec<String>,
     /// `forbid`: no finding in a turn at or after one of these signals (e.g. a false

@@ -7,19 +7,26 @@ use super::model::{Cues, RubricFile, Rule, RuleKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The criterion ids of output contract v1.
-pub const CRITERIA: &[&str] =
-    &["steps", "style", "overpromise", "privacy", "answers", "ending", "customer_style"];
+pub const CRITERIA: &[&str] = &["steps", "style", "overpromise", "privacy", "answers", "ending", "customer_style"];
 
 /// Validates `file`, returning every problem found (empty when the rubric is sound).
-pub fn validate(file: &RubricFile) -> Vec<RubricError> {
-    let mut v = Validator { file, errors: Vec::new() };
+/// `source` is the rubric text, used to name lines in hints.
+pub fn validate(file: &RubricFile, source: &str) -> Vec<RubricError> {
+    let mut v = Validator { file, source, errors: Vec::new() };
     v.run();
     v.errors
 }
 
 struct Validator<'a> {
     file: &'a RubricFile,
+    source: &'a str,
     errors: Vec<RubricError>,
+}
+
+/// "a, b, c", or "none" for an empty list.
+fn listing<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let v: Vec<&str> = items.take(30).collect();
+    if v.is_empty() { "none yet".into() } else { v.join(", ") }
 }
 
 impl Validator<'_> {
@@ -30,32 +37,78 @@ impl Validator<'_> {
     fn run(&mut self) {
         let f = self.file;
         if !(0.0..=100.0).contains(&f.rubric.pass_score) {
-            self.err(None, format!("rubric.pass_score = {} is outside 0–100", f.rubric.pass_score), "use a score between 0 and 100, e.g. 70");
+            self.err(
+                None,
+                format!("rubric.pass_score = {} is outside 0–100", f.rubric.pass_score),
+                "use a score between 0 and 100, e.g. 70",
+            );
         }
         if !(0.0..=1.0).contains(&f.rubric.min_similarity) {
-            self.err(None, format!("rubric.min_similarity = {} is outside 0–1", f.rubric.min_similarity), "similarities are fractions, e.g. 0.55");
+            self.err(
+                None,
+                format!("rubric.min_similarity = {} is outside 0–1", f.rubric.min_similarity),
+                "similarities are fractions, e.g. 0.55",
+            );
         }
-        let mut total_weight = 0.0;
+        let total_weight: f64 = crate::rubric::compile::DEFAULT_CRITERIA
+            .iter()
+            .filter(|(id, _)| f.criteria.get(*id).is_none_or(|c| c.enabled))
+            .map(|(id, w)| f.criteria.get(*id).and_then(|c| c.weight).unwrap_or(*w))
+            .sum();
         for (id, c) in &f.criteria {
             if !CRITERIA.contains(&id.as_str()) {
-                self.err(None, format!("unknown criterion `criteria.{id}`"), &format!("valid criteria: {}", CRITERIA.join(", ")));
+                self.err(
+                    None,
+                    format!("unknown criterion `criteria.{id}`"),
+                    &format!("valid criteria: {}", CRITERIA.join(", ")),
+                );
             }
-            if c.weight < 0.0 || !c.weight.is_finite() {
-                self.err(None, format!("criteria.{id}.weight = {} must be a non-negative number", c.weight), "weights are relative, e.g. steps = 35, style = 15");
+            if let Some(w) = c.weight
+                && (w < 0.0 || !w.is_finite())
+            {
+                self.err(
+                    None,
+                    format!("criteria.{id}.weight = {w} must be a non-negative number"),
+                    "weights are relative, e.g. steps = 35, style = 15",
+                );
             }
             if !(0.0..=100.0).contains(&c.pass_score) {
-                self.err(None, format!("criteria.{id}.pass_score = {} is outside 0–100", c.pass_score), "use a score between 0 and 100");
-            }
-            if c.enabled {
-                total_weight += c.weight;
+                self.err(
+                    None,
+                    format!("criteria.{id}.pass_score = {} is outside 0–100", c.pass_score),
+                    "use a score between 0 and 100",
+                );
             }
         }
-        if !f.criteria.is_empty() && total_weight <= 0.0 {
-            self.err(None, "every enabled criterion has weight 0, so no call could get a score".into(), "give at least one criterion a positive weight");
+        if total_weight <= 0.0 {
+            self.err(
+                None,
+                "every enabled criterion has weight 0, so no call could get a score".into(),
+                "give at least one criterion a positive weight",
+            );
         }
-        for (p, name) in [(f.penalties.critical, "critical"), (f.penalties.major, "major"), (f.penalties.minor, "minor"), (f.penalties.info, "info")] {
+        for (name, list) in &f.lexicons {
+            if let Some(nested) = list.iter().find(|p| p.starts_with('@')) {
+                self.err(
+                    None,
+                    format!("lexicon `{name}` refers to `{nested}`; lexicons cannot include other lexicons"),
+                    "list the phrases themselves, or reference both lexicons where they are used",
+                );
+            }
+            self.phrases(list.iter().filter(|p| !p.starts_with('@')), None, &format!("lexicon `{name}`"));
+        }
+        for (p, name) in [
+            (f.penalties.critical, "critical"),
+            (f.penalties.major, "major"),
+            (f.penalties.minor, "minor"),
+            (f.penalties.info, "info"),
+        ] {
             if !(0.0..=100.0).contains(&p) {
-                self.err(None, format!("penalties.{name} = {p} is outside 0–100"), "a penalty is the number of points a finding takes off its criterion's 100");
+                self.err(
+                    None,
+                    format!("penalties.{name} = {p} is outside 0–100"),
+                    "a penalty is the number of points a finding takes off its criterion's 100",
+                );
             }
         }
 
@@ -83,7 +136,18 @@ impl Validator<'_> {
         }
         for f in &f.facts {
             if !f.value.is_finite() {
-                self.err(Span::of(&f.id), format!("fact `{}` has a value that is not a number", f.id.get_ref()), "write the plain number, e.g. value = 59");
+                self.err(
+                    Span::of(&f.id),
+                    format!("fact `{}` has a value that is not a number", f.id.get_ref()),
+                    "write the plain number, e.g. value = 59",
+                );
+            }
+            if !f.unit.trim().is_empty() && crate::text::numbers::canonical_unit(&f.unit).is_empty() {
+                self.err(
+                    Span::of(&f.id),
+                    format!("fact `{}` has unit `{}`, which callqa does not recognise", f.id.get_ref(), f.unit),
+                    "known units: 元 (块), GB (G), MB (M, 兆), 分钟, 小时, 天, 月, 年, %, 人次, 人, 折, 倍",
+                );
             }
         }
         for r in &f.rules {
@@ -101,7 +165,13 @@ impl Validator<'_> {
             }
             if let Some(first) = seen.get(&name) {
                 let hint = match first {
-                    Some(s) => format!("the first `{name}` is at line {}", s.line),
+                    Some(s) => {
+                        let line = RubricError::new(Some(*s), String::new(), "")
+                            .locate("", self.source)
+                            .span
+                            .map_or(0, |s| s.line);
+                        format!("the first `{name}` is at line {line}; ids must be unique")
+                    }
                     None => String::new(),
                 };
                 self.err(Span::of(id), format!("duplicate {what} id `{name}`"), &hint);
@@ -114,9 +184,8 @@ impl Validator<'_> {
 
     fn reference(&mut self, known: &BTreeSet<String>, kind: &str, name: &str, at: Option<Span>, what: &str) {
         if !known.contains(name) {
-            let mut valid: Vec<&str> = known.iter().map(String::as_str).collect();
-            valid.truncate(30);
-            self.err(at, format!("{what} refers to undefined {kind} `{name}`"), &format!("defined {kind}s: {}", valid.join(", ")));
+            let valid = listing(known.iter().map(String::as_str));
+            self.err(at, format!("{what} refers to undefined {kind} `{name}`"), &format!("defined {kind}s: {valid}"));
         }
     }
 
@@ -124,11 +193,15 @@ impl Validator<'_> {
         for p in list {
             if let Some(name) = p.strip_prefix('@') {
                 if !self.file.lexicons.contains_key(name) {
-                    let valid: Vec<&str> = self.file.lexicons.keys().map(String::as_str).collect();
-                    self.err(at, format!("{what} uses undefined lexicon `@{name}`"), &format!("defined lexicons: {}", valid.join(", ")));
+                    let valid = listing(self.file.lexicons.keys().map(String::as_str));
+                    self.err(
+                        at,
+                        format!("{what} uses undefined lexicon `@{name}`"),
+                        &format!("defined lexicons: {valid}"),
+                    );
                 }
-            } else if p.trim().is_empty() {
-                self.err(at, format!("{what} has an empty phrase"), "remove the empty string");
+            } else if crate::text::normalize::normalize(p).text.trim().is_empty() {
+                self.err(at, format!("{what} has the phrase `{p}`, which is empty after normalization (fillers such as 嗯 are removed)"), "remove it or write the words it should match");
             }
         }
     }
@@ -138,20 +211,36 @@ impl Validator<'_> {
         for re in &c.regex {
             if let Err(e) = regex::Regex::new(re) {
                 let first = e.to_string().lines().last().unwrap_or_default().to_string();
-                self.err(at, format!("{what} has an invalid regex `{re}`: {first}"), "regexes use Rust `regex` syntax and run on the normalized text (simplified, half-width, digits)");
+                self.err(
+                    at,
+                    format!("{what} has an invalid regex `{re}`: {first}"),
+                    "regexes use Rust `regex` syntax and run on the normalized text (simplified, half-width, digits)",
+                );
             }
         }
         if c.groups.iter().any(|g| g.is_empty()) {
-            self.err(at, format!("{what} has an empty group in `groups`"), "each group lists the alternatives of which one must be present");
+            self.err(
+                at,
+                format!("{what} has an empty group in `groups`"),
+                "each group lists the alternatives of which one must be present",
+            );
         }
         if let Some(s) = c.min_similarity
             && !(0.0..=1.0).contains(&s)
         {
             self.err(at, format!("{what} has min_similarity = {s} outside 0–1"), "e.g. 0.55");
         }
-        let matches_something = !c.any.is_empty() || !c.all.is_empty() || !c.groups.is_empty() || !c.regex.is_empty() || !c.models.is_empty();
+        let matches_something = !c.any.is_empty()
+            || !c.all.is_empty()
+            || !c.groups.is_empty()
+            || !c.regex.is_empty()
+            || !c.models.is_empty();
         if !matches_something {
-            self.err(at, format!("{what} has cues that can never match"), "give at least one of any, all, groups, regex or models");
+            self.err(
+                at,
+                format!("{what} has cues that can never match"),
+                "give at least one of any, all, groups, regex or models",
+            );
         }
     }
 
@@ -159,10 +248,18 @@ impl Validator<'_> {
         let at = Span::of(&r.id);
         let what = format!("rule `{}`", r.id.get_ref());
         if !CRITERIA.contains(&r.criterion.as_str()) || r.criterion == "steps" {
-            self.err(at, format!("{what} has criterion `{}`, which rules cannot feed", r.criterion), "valid: style, overpromise, privacy, answers, ending, customer_style");
+            self.err(
+                at,
+                format!("{what} has criterion `{}`, which rules cannot feed", r.criterion),
+                "valid: style, overpromise, privacy, answers, ending, customer_style",
+            );
         }
         if !is_code(&r.code) {
-            self.err(at, format!("{what} has code `{}`, not of the form AB123", r.code), "codes are two or three capital letters and three digits, e.g. OP001");
+            self.err(
+                at,
+                format!("{what} has code `{}`, not of the form AB123", r.code),
+                "codes are two or three capital letters and three digits, e.g. OP001",
+            );
         }
         for s in r.applies_when.iter().chain(&r.unless).chain(&r.after).chain(r.trigger.iter()).chain(r.signal.iter()) {
             self.reference(signals, "signal", s, at, &what);
@@ -201,29 +298,65 @@ impl Validator<'_> {
         for (field, is_set) in set {
             let allowed = used.iter().any(|u| u.split('|').any(|x| x == field));
             if is_set && !allowed {
-                self.err(at, format!("{what} sets `{field}`, which rules of type {:?} do not use", r.kind), &format!("type {:?} reads: {}", r.kind, used.join(", ").replace('|', " or ")));
+                self.err(
+                    at,
+                    format!("{what} sets `{field}`, which rules of type {:?} do not use", r.kind),
+                    &format!("type {:?} reads: {}", r.kind, used.join(", ").replace('|', " or ")),
+                );
             }
         }
         match r.kind {
             RuleKind::Forbid | RuleKind::Require => {
                 if r.cues.is_some() == r.signal.is_some() {
-                    self.err(at, format!("{what} needs exactly one of `cues` or `signal`"), "say what the rule looks for");
+                    self.err(
+                        at,
+                        format!("{what} needs exactly one of `cues` or `signal`"),
+                        "say what the rule looks for",
+                    );
                 }
             }
             RuleKind::Respond => {
+                if r.within == Some(0) && !r.same_turn {
+                    self.err(
+                        at,
+                        format!("{what} (respond) has within = 0 without same_turn, so its window is always empty"),
+                        "use within = 1 or more, or same_turn = true",
+                    );
+                }
                 if r.trigger.is_none() {
-                    self.err(at, format!("{what} (respond) needs a `trigger` signal"), "e.g. trigger = \"privacy_worry\"");
+                    self.err(
+                        at,
+                        format!("{what} (respond) needs a `trigger` signal"),
+                        "e.g. trigger = \"privacy_worry\"",
+                    );
                 }
                 if r.expect.is_some() == r.forbid.is_some() {
-                    self.err(at, format!("{what} (respond) needs exactly one of `expect` or `forbid`"), "expect: the response must contain; forbid: must not contain");
+                    self.err(
+                        at,
+                        format!("{what} (respond) needs exactly one of `expect` or `forbid`"),
+                        "expect: the response must contain; forbid: must not contain",
+                    );
                 }
             }
             RuleKind::Claims => {
                 if r.units.is_empty() {
                     self.err(at, format!("{what} (claims) needs `units`"), "e.g. units = [\"元\", \"GB\", \"%\"]");
                 }
+                for u in &r.units {
+                    if crate::text::numbers::canonical_unit(u).is_empty() {
+                        self.err(
+                            at,
+                            format!("{what} (claims) has unit `{u}`, which callqa does not recognise"),
+                            "known units: 元 (块), GB (G), MB (M, 兆), 分钟, 小时, 天, 月, 年, %, 人次, 人, 折, 倍",
+                        );
+                    }
+                }
                 if self.file.facts.is_empty() {
-                    self.err(at, format!("{what} (claims) checks numbers but the rubric has no [[facts]]"), "add the approved numbers as [[facts]]");
+                    self.err(
+                        at,
+                        format!("{what} (claims) checks numbers but the rubric has no [[facts]]"),
+                        "add the approved numbers as [[facts]]",
+                    );
                 }
             }
             RuleKind::TurnLength => {

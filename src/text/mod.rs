@@ -24,6 +24,36 @@ pub use numbers::{NumberClaim, canonical_unit, extract_numbers};
 pub use segment::{Analyzed, Analyzer, Token};
 pub use similarity::{ModelLine, best_similarity, similarity};
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Two characters packed in one key (character bigrams index the fuzzy and similarity passes).
+pub(crate) fn pair(a: char, b: char) -> u64 {
+    ((a as u64) << 32) | b as u64
+}
+
+/// A map keyed by [`pair`]s.
+pub(crate) type PairMap<V> = HashMap<u64, V, BuildHasherDefault<PairHasher>>;
+
+/// Hasher for [`pair`] keys: they are already well spread, so a multiplicative mix is enough
+/// (SipHash showed up in profiles).
+#[derive(Default)]
+pub(crate) struct PairHasher(u64);
+
+impl Hasher for PairHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! Robustness: no panic and offsets in bounds on hostile input.

@@ -8,8 +8,34 @@ use super::segment::Analyzed;
 /// Words that negate what follows. 绝不/决不/从不 are emphatic but still negate the verb they
 /// precede (绝不泄露 says nothing is leaked), so they count.
 const NEGATORS: &[&str] = &[
-    "不", "没", "没有", "别", "无", "未", "非", "并非", "不能", "不会", "不可能", "无法", "不一定", "不用", "不要",
-    "不必", "绝不", "决不", "从不", "从没", "从未", "并不", "并没有", "不是", "没法", "不得", "不该", "毫无",
+    "不",
+    "没",
+    "没有",
+    "别",
+    "无",
+    "未",
+    "非",
+    "并非",
+    "不能",
+    "不会",
+    "不可能",
+    "无法",
+    "不一定",
+    "不用",
+    "不要",
+    "不必",
+    "绝不",
+    "决不",
+    "从不",
+    "从没",
+    "从未",
+    "并不",
+    "并没有",
+    "不是",
+    "没法",
+    "不得",
+    "不该",
+    "毫无",
 ];
 
 /// Single characters that negate the character right after them even inside a jieba token.
@@ -36,7 +62,7 @@ pub fn is_negated(a: &Analyzed, start: usize) -> bool {
         .iter()
         .rev()
         .take(2)
-        .filter(|t| t.start >= clause_start && t.end <= chars.len())
+        .filter(|t| t.start >= clause_start && t.start <= t.end && t.end <= chars.len())
         .any(|t| {
             let word = &chars[t.start..t.end];
             NEGATORS.iter().any(|w| w.chars().eq(word.iter().copied()))

@@ -1,15 +1,16 @@
 //! Normalization of one turn's text, keeping a map back to the original characters.
 //!
-//! The steps, in order (each works on `(char, original range)` items, so every later step keeps
-//! the map for free):
+//! The steps, in order (each works on parallel vectors of characters and original ranges, so
+//! every later step keeps the map for free):
 //!
 //! 1. per character: full-width ASCII → half-width, ideographic space → space, ASCII lowercased,
 //!    traditional → simplified (`fast2s`, which is char-for-char), zero-width characters dropped,
-//!    control characters → space;
-//! 2. ASR fillers removed (see [`remove_fillers`]);
+//!    whitespace and control characters → space;
+//! 2. ASR fillers removed: 嗯 呃 唔 always; 啊 哦 噢 next to a separator; 额 when standalone;
+//!    那个/这个/就是说 between a separator and a pause (details on the private step);
 //! 3. whitespace runs → one space, trimmed at both ends;
 //! 4. punctuation canonicalized (see below);
-//! 5. Chinese numerals → digits where they are a number ([`super::numbers::convert_numerals`]).
+//! 5. Chinese numerals → digits where they are a quantity (rules in [`super::numbers`]).
 //!
 //! ## Canonical punctuation
 //! Clause punctuation is canonicalized to the CJK full-width set `，。！？；：、…`, because in
@@ -65,32 +66,25 @@ impl Normalized {
     }
 }
 
-/// One character of a text being normalized, with the original character range it stands for.
-pub(crate) type Item = (char, (usize, usize));
-
 /// Normalizes `original` (see the module docs for the steps).
 pub fn normalize(original: &str) -> Normalized {
-    let (mut items, needs) = fold_chars(original);
+    // The steps work on two parallel vectors (char, original range) that become the result's
+    // `chars` and `orig` as they are, without a final copy.
+    let (mut chars, mut orig, needs) = fold_chars(original);
     if needs.fillers {
-        items = remove_fillers(items);
+        remove_fillers(&mut chars, &mut orig);
     }
     if needs.space {
-        items = collapse_whitespace(items);
+        collapse_whitespace(&mut chars, &mut orig);
     }
     if needs.punct {
-        items = canonicalize_punctuation(items);
+        canonicalize_punctuation(&mut chars);
     }
     if needs.numerals {
-        items = convert_numerals(items);
+        (chars, orig) = convert_numerals(chars, orig);
     }
-    let mut text = String::with_capacity(items.len() * 3);
-    let mut chars = Vec::with_capacity(items.len());
-    let mut orig = Vec::with_capacity(items.len());
-    for (c, r) in items {
-        text.push(c);
-        chars.push(c);
-        orig.push(r);
-    }
+    let mut text = String::with_capacity(chars.iter().map(|c| c.len_utf8()).sum());
+    text.extend(chars.iter());
     Normalized { text, chars, orig }
 }
 
@@ -250,9 +244,12 @@ fn class_of(table: &[u8], c: char) -> u8 {
 
 /// Step 1: the context-free per-character folds (zero-width characters are dropped), then
 /// traditional → simplified when the text has any traditional character.
-fn fold_chars(original: &str) -> (Vec<Item>, Needs) {
+#[allow(clippy::type_complexity)]
+fn fold_chars(original: &str) -> (Vec<char>, Vec<(usize, usize)>, Needs) {
     let table: &[u8] = &CLASS;
-    let mut out: Vec<Item> = Vec::with_capacity(original.len() / 2 + 1);
+    let cap = original.chars().count();
+    let mut out: Vec<char> = Vec::with_capacity(cap);
+    let mut orig: Vec<(usize, usize)> = Vec::with_capacity(cap);
     let mut seen = 0u8;
     let mut fillers = false;
     for (i, c) in original.chars().enumerate() {
@@ -267,23 +264,24 @@ fn fold_chars(original: &str) -> (Vec<Item>, Needs) {
             cls = class_of(table, f) | trad;
         }
         if cls & C_FILLER_TAIL != 0 {
-            let p1 = out.last().map(|x| x.0);
-            let p2 = out.len().checked_sub(2).map(|k| out[k].0);
+            let p1 = out.last().copied();
+            let p2 = out.len().checked_sub(2).map(|k| out[k]);
             fillers |= matches!(p1, Some('那' | '这')) || (f == '说' && p1 == Some('是') && p2 == Some('就'));
         }
         seen |= cls;
-        out.push((f, (i, i + 1)));
+        out.push(f);
+        orig.push((i, i + 1));
     }
     if seen & C_TRAD != 0 {
         // fast2s looks at neighbours but emits exactly one char per input char, so the i-th
         // converted char replaces the item that came from original char i.
         let mut k = 0;
         for (i, c) in fast2s::convert(original).chars().enumerate() {
-            while k < out.len() && out[k].1.0 < i {
+            while k < out.len() && orig[k].0 < i {
                 k += 1;
             }
-            if k < out.len() && out[k].1.0 == i && !out[k].0.is_ascii() && out[k].0 != c {
-                out[k].0 = c;
+            if k < out.len() && orig[k].0 == i && !out[k].is_ascii() && out[k] != c {
+                out[k] = c;
                 let cls = class_of(table, c);
                 seen |= cls;
                 // A converted 個/說 may complete a filler; let the filler step decide.
@@ -297,7 +295,7 @@ fn fold_chars(original: &str) -> (Vec<Item>, Needs) {
         punct: seen & C_CANON != 0,
         numerals: seen & C_NUMERAL != 0,
     };
-    (out, needs)
+    (out, orig, needs)
 }
 
 /// The per-character fold; `None` drops the character.
@@ -339,16 +337,10 @@ fn is_e_word_tail(c: Option<char>) -> bool {
 /// - 额: only after a separator and before a separator or a non-word tail (额外/额度 stay).
 /// - 那个 这个 就是说: only after a separator and directly before a pause (space, `，` `、`
 ///   `…`). Sentence-final marks do not count: in 我要这个。 the 这个 carries meaning.
-pub(crate) fn remove_fillers(items: Vec<Item>) -> Vec<Item> {
-    let n = items.len();
-    if !items
-        .iter()
-        .any(|&(c, _)| matches!(c, '嗯' | '呃' | '唔' | '啊' | '哦' | '噢' | '额' | '个' | '说'))
-    {
-        return items;
-    }
+fn remove_fillers(items: &mut Vec<char>, orig: &mut Vec<(usize, usize)>) {
+    let n = items.len().min(orig.len());
     let mut keep = vec![true; n];
-    for (k, &(c, _)) in keep.iter_mut().zip(&items) {
+    for (k, &c) in keep.iter_mut().zip(items.iter()) {
         if matches!(c, '嗯' | '呃' | '唔') {
             *k = false;
         }
@@ -365,9 +357,9 @@ pub(crate) fn remove_fillers(items: Vec<Item>) -> Vec<Item> {
     let mut prev_kept_at = vec![None; n];
     for i in 0..n {
         prev_kept_at[i] = prev_kept;
-        let c = items[i].0;
+        let c = items[i];
         if keep[i] && conditional(c) {
-            let next = (i + 1..n).find(|&j| keep[j]).map(|j| items[j].0);
+            let next = (i + 1..n).find(|&j| keep[j]).map(|j| items[j]);
             if removable(c, prev_kept, next) {
                 keep[i] = false;
             }
@@ -380,11 +372,9 @@ pub(crate) fn remove_fillers(items: Vec<Item>) -> Vec<Item> {
     // once the second is gone. The previous kept char of i cannot change in this pass.
     let mut next_kept: Option<char> = None;
     for i in (0..n).rev() {
-        let c = items[i].0;
-        if keep[i] && conditional(c) {
-            if removable(c, prev_kept_at[i], next_kept) {
-                keep[i] = false;
-            }
+        let c = items[i];
+        if keep[i] && conditional(c) && removable(c, prev_kept_at[i], next_kept) {
+            keep[i] = false;
         }
         if keep[i] {
             next_kept = Some(c);
@@ -401,14 +391,14 @@ pub(crate) fn remove_fillers(items: Vec<Item>) -> Vec<Item> {
         let mut matched = 0;
         for w in WORDS {
             // Contiguous kept chars only: a filler must be written as one word.
-            if i + w.len() <= n && (0..w.len()).all(|k| keep[i + k] && items[i + k].0 == w[k]) {
+            if i + w.len() <= n && (0..w.len()).all(|k| keep[i + k] && items[i + k] == w[k]) {
                 matched = w.len();
                 break;
             }
         }
         if matched > 0 {
-            let prev = (0..i).rev().find(|&j| keep[j]).map(|j| items[j].0);
-            let next = (i + matched..n).find(|&j| keep[j]).map(|j| items[j].0);
+            let prev = (0..i).rev().find(|&j| keep[j]).map(|j| items[j]);
+            let next = (i + matched..n).find(|&j| keep[j]).map(|j| items[j]);
             let pause = matches!(next, Some(c) if c == ' ' || matches!(c, ',' | '，' | '、' | '…' | '⋯' | '-' | '—'));
             if is_sep(prev) && pause {
                 for k in keep.iter_mut().skip(i).take(matched) {
@@ -420,26 +410,26 @@ pub(crate) fn remove_fillers(items: Vec<Item>) -> Vec<Item> {
         }
         i += 1;
     }
-    let mut items = items;
     let mut w = 0;
     for r in 0..n {
         if keep[r] {
             items[w] = items[r];
+            orig[w] = orig[r];
             w += 1;
         }
     }
     items.truncate(w);
-    items
+    orig.truncate(w);
 }
 
 /// Step 3: whitespace runs → one space carrying the whole run's range; trimmed at both ends.
-fn collapse_whitespace(mut items: Vec<Item>) -> Vec<Item> {
+fn collapse_whitespace(chars: &mut Vec<char>, orig: &mut Vec<(usize, usize)>) {
     // In-place compaction: the write index never passes the read index (a pending space is
     // only written when a non-space follows, i.e. at least two items were read for it).
     let mut w = 0;
     let mut pending: Option<(usize, usize)> = None;
-    for r in 0..items.len() {
-        let (c, range) = items[r];
+    for r in 0..chars.len().min(orig.len()) {
+        let (c, range) = (chars[r], orig[r]);
         if c == ' ' {
             pending = Some(match pending {
                 Some((s, _)) => (s, range.1),
@@ -450,31 +440,31 @@ fn collapse_whitespace(mut items: Vec<Item>) -> Vec<Item> {
         if let Some(ws) = pending.take()
             && w > 0
         {
-            items[w] = (' ', ws);
+            chars[w] = ' ';
+            orig[w] = ws;
             w += 1;
         }
-        items[w] = (c, range);
+        chars[w] = c;
+        orig[w] = range;
         w += 1;
     }
-    items.truncate(w);
-    items
+    chars.truncate(w);
+    orig.truncate(w);
 }
 
 /// Step 4: punctuation → the canonical set described in the module docs.
-fn canonicalize_punctuation(mut items: Vec<Item>) -> Vec<Item> {
-    for i in 0..items.len() {
-        let c = items[i].0;
-        if canonical_punct(c, false, false) == c && !matches!(c, ',' | '.' | ':') {
+fn canonicalize_punctuation(chars: &mut [char]) {
+    let table: &[u8] = &CLASS;
+    for i in 0..chars.len() {
+        if class_of(table, chars[i]) & C_CANON == 0 {
             continue;
         }
-        let prev = if i > 0 { Some(items[i - 1].0) } else { None };
-        let next = items.get(i + 1).map(|x| x.0);
+        let prev = if i > 0 { Some(chars[i - 1]) } else { None };
+        let next = chars.get(i + 1).copied();
         let digits = prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|p| p.is_ascii_digit());
-        let alnum = prev.is_some_and(|p| p.is_ascii_alphanumeric())
-            && next.is_some_and(|p| p.is_ascii_alphanumeric());
-        items[i].0 = canonical_punct(items[i].0, digits, alnum);
+        let alnum = prev.is_some_and(|p| p.is_ascii_alphanumeric()) && next.is_some_and(|p| p.is_ascii_alphanumeric());
+        chars[i] = canonical_punct(chars[i], digits, alnum);
     }
-    items
 }
 
 /// The canonical form of one punctuation mark, given whether it sits between two ASCII digits

@@ -4,7 +4,7 @@
 //! Conversion is deliberately conservative: a numeral run is only rewritten when it is clearly a
 //! quantity, because words like 一定 一直 统一 第一 十分 万一 千万 contain numerals too.
 
-use super::normalize::{Item, Normalized, normalize};
+use super::normalize::{Normalized, normalize};
 use serde::Serialize;
 
 /// A number stated in a turn, with its canonical unit.
@@ -54,8 +54,34 @@ fn canonical_normalized(u: &str) -> &'static str {
 
 /// Units recognized after a number when extracting claims, longest first.
 const CLAIM_UNITS: &[&str] = &[
-    "个小时", "块钱", "个gb", "个mb", "个月", "人民币", "个g", "个m", "分钟", "小时", "人次", "rmb",
-    "gb", "mb", "块", "元", "g", "m", "兆", "天", "月", "年", "%", "人", "折", "倍", "岁", "秒",
+    "个小时",
+    "块钱",
+    "个gb",
+    "个mb",
+    "个月",
+    "人民币",
+    "个g",
+    "个m",
+    "分钟",
+    "小时",
+    "人次",
+    "rmb",
+    "gb",
+    "mb",
+    "块",
+    "元",
+    "g",
+    "m",
+    "兆",
+    "天",
+    "月",
+    "年",
+    "%",
+    "人",
+    "折",
+    "倍",
+    "岁",
+    "秒",
 ];
 
 /// Extracts the numeric claims of a normalized text.
@@ -82,7 +108,9 @@ pub fn extract_numbers(norm: &Normalized) -> Vec<NumberClaim> {
         // Digits glued to letters or id punctuation are part of an identifier.
         let id_dash = prev == Some('-') && i >= 2 && c[i - 2].is_ascii_alphabetic();
         if id_dash
-            || prev.is_some_and(|p| p.is_ascii_alphabetic() || matches!(p, '_' | '@' | '#' | '/' | '\\' | '.' | '第' | ':'))
+            || prev.is_some_and(|p| {
+                p.is_ascii_alphabetic() || matches!(p, '_' | '@' | '#' | '/' | '\\' | '.' | '第' | ':')
+            })
         {
             i = skip_to;
             continue;
@@ -205,13 +233,14 @@ fn digit_chain_end(c: &[char], i: usize, j: usize) -> Option<usize> {
 fn inherit_range_units(c: &[char], claims: &mut [NumberClaim]) {
     for k in 1..claims.len() {
         let (a, b) = (&claims[k - 1], &claims[k]);
-        if a.unit.is_empty() && !b.unit.is_empty() && b.start == a.end + 1 {
-            if let Some(&j) = c.get(a.end)
-                && matches!(j, '-' | '~' | '到' | '至')
-            {
-                let unit = b.unit.clone();
-                claims[k - 1].unit = unit;
-            }
+        if a.unit.is_empty()
+            && !b.unit.is_empty()
+            && b.start == a.end + 1
+            && let Some(&j) = c.get(a.end)
+            && matches!(j, '-' | '~' | '到' | '至')
+        {
+            let unit = b.unit.clone();
+            claims[k - 1].unit = unit;
         }
     }
 }
@@ -324,17 +353,17 @@ const NUMERAL_UNITS: &[(&str, bool)] = &[
 ];
 
 /// The unit right after a numeral run ending at `j`: (text, strong).
-fn numeral_unit(items: &[Item], j: usize) -> Option<(&'static str, bool)> {
+fn numeral_unit(c: &[char], j: usize) -> Option<(&'static str, bool)> {
     'units: for &(u, strong) in NUMERAL_UNITS {
         let mut k = j;
         for uc in u.chars() {
-            if items.get(k).map(|x| x.0) != Some(uc) {
+            if c.get(k) != Some(&uc) {
                 continue 'units;
             }
             k += 1;
         }
         let ascii_tail = u.chars().last().is_some_and(|x| x.is_ascii_alphanumeric());
-        if ascii_tail && items.get(k).is_some_and(|x| x.0.is_ascii_alphanumeric()) {
+        if ascii_tail && c.get(k).is_some_and(|x| x.is_ascii_alphanumeric()) {
             continue;
         }
         return Some((u, strong));
@@ -344,18 +373,14 @@ fn numeral_unit(items: &[Item], j: usize) -> Option<(&'static str, bool)> {
 
 /// End of the numeral run starting at `i`; 点 is included once, between a numeral and a
 /// digit-word (九十九点九), so 一点 (a bit) and 三点 (o'clock) stay outside.
-fn run_end(items: &[Item], i: usize) -> usize {
+fn run_end(chars: &[char], i: usize) -> usize {
     let mut k = i;
     let mut point = false;
-    while k < items.len() {
-        let c = items[k].0;
+    while k < chars.len() {
+        let c = chars[k];
         if is_numeral(c) {
             k += 1;
-        } else if c == '点'
-            && !point
-            && k > i
-            && items.get(k + 1).is_some_and(|x| digit_value(x.0).is_some())
-        {
+        } else if c == '点' && !point && k > i && chars.get(k + 1).is_some_and(|&x| digit_value(x).is_some()) {
             point = true;
             k += 1;
         } else {
@@ -365,19 +390,17 @@ fn run_end(items: &[Item], i: usize) -> usize {
     k
 }
 
-fn is_pure(run: &[Item]) -> bool {
-    run.iter().all(|x| digit_value(x.0).is_some())
+fn is_pure(run: &[char]) -> bool {
+    run.iter().all(|&x| digit_value(x).is_some())
 }
 
 /// Pure digit-word runs separated by single spaces (幺三八 一二三四 五六七八): when there are at
 /// least two runs, one of them ≥2 long and ≥3 digit-words in all, returns the group's end.
-fn digit_group(items: &[Item], i: usize, j: usize) -> Option<usize> {
+fn digit_group(chars: &[char], i: usize, j: usize) -> Option<usize> {
     let (mut end, mut total, mut runs, mut longest) = (j, j - i, 1, j - i);
-    while items.get(end).is_some_and(|x| x.0 == ' ')
-        && items.get(end + 1).is_some_and(|x| digit_value(x.0).is_some())
-    {
-        let e2 = run_end(items, end + 1);
-        if !is_pure(&items[end + 1..e2]) {
+    while chars.get(end) == Some(&' ') && chars.get(end + 1).is_some_and(|&x| digit_value(x).is_some()) {
+        let e2 = run_end(chars, end + 1);
+        if !is_pure(&chars[end + 1..e2]) {
             break;
         }
         let len = e2 - end - 1;
@@ -457,9 +480,7 @@ fn parse_int_mag(run: &[char], allow_leading: bool) -> Option<u64> {
 
 /// Digits of a pure digit-word run.
 fn pure_digits(run: &[char]) -> Option<String> {
-    run.iter()
-        .map(|&c| digit_value(c).and_then(|d| char::from_digit(d as u32, 10)))
-        .collect()
+    run.iter().map(|&c| digit_value(c).and_then(|d| char::from_digit(d as u32, 10))).collect()
 }
 
 /// The digit form of a numeral run: `五十万` → `50万`, `九十九点九` → `99.9`.
@@ -511,30 +532,33 @@ fn should_convert(run: &[char], unit: Option<(&'static str, bool)>) -> bool {
         // are digits read out (二零二四, phone numbers). A lone 一 before 天/块 is an idiom
         // (一天到晚, 一块去) far more often than a quantity.
         return digit_words >= 3
-            || (digit_words == 1
-                && matches!(unit, Some((u, true)) if !(run[0] == '一' && matches!(u, "天" | "块"))));
+            || (digit_words == 1 && matches!(unit, Some((u, true)) if !(run[0] == '一' && matches!(u, "天" | "块"))));
     }
     unit.is_some() || matches!(run.last(), Some('万' | '亿'))
 }
 
-/// Pushes `repr` (+ `extra`), every char carrying the whole source range of `src`.
-fn emit(out: &mut Vec<Item>, src: &[Item], repr: &str, extra: Option<char>) {
+/// Pushes `repr` (+ `extra`) onto the output, every char carrying the whole source range
+/// `src` (a non-empty slice of the input's ranges).
+fn emit(out: &mut Parallel, src: &[(usize, usize)], repr: &str, extra: Option<char>) {
     let range = match (src.first(), src.last()) {
-        (Some(a), Some(b)) => (a.1.0, b.1.1),
+        (Some(a), Some(b)) => (a.0, b.1),
         _ => return,
     };
-    out.extend(repr.chars().chain(extra).map(|c| (c, range)));
+    for c in repr.chars().chain(extra) {
+        out.0.push(c);
+        out.1.push(range);
+    }
 }
 
 /// After 百分之: a numeral run or ASCII digits; returns the digits and the end index.
-fn percent_body(items: &[Item], k: usize) -> Option<(String, usize)> {
-    let first = items.get(k)?.0;
+fn percent_body(chars: &[char], k: usize) -> Option<(String, usize)> {
+    let first = *chars.get(k)?;
     if first.is_ascii_digit() {
         let mut e = k;
-        while items.get(e).is_some_and(|x| x.0.is_ascii_digit() || x.0 == '.') {
+        while chars.get(e).is_some_and(|x| x.is_ascii_digit() || *x == '.') {
             e += 1;
         }
-        let s: String = items[k..e].iter().map(|x| x.0).collect();
+        let s: String = chars[k..e].iter().collect();
         let s = s.trim_end_matches('.').to_string();
         let e = k + s.chars().count();
         return s.parse::<f64>().is_ok().then_some((s, e));
@@ -542,69 +566,73 @@ fn percent_body(items: &[Item], k: usize) -> Option<(String, usize)> {
     if !is_numeral(first) {
         return None;
     }
-    let e = run_end(items, k);
-    let run: Vec<char> = items[k..e].iter().map(|x| x.0).collect();
-    numeral_repr(&run, true).map(|s| (s, e))
+    let e = run_end(chars, k);
+    numeral_repr(&chars[k..e], true).map(|s| (s, e))
 }
 
+/// A character vector and its parallel vector of original ranges.
+pub(crate) type Parallel = (Vec<char>, Vec<(usize, usize)>);
+
 /// Normalization step 5: rewrites Chinese numerals as digits where they are a quantity.
+/// `chars` and `orig` are parallel (a character and its original range).
 ///
 /// Converted: 百分之X → X%; a run with 十/百/千/万 before a unit or classifier (三十个G,
 /// 五百分钟, 十五号) or ending in 万/亿 (五十万 → 50万); a single digit-word before a true unit
 /// (两分钟); a decimal with a magnitude or a unit (九十九点九, 三点五G); ≥3 digit-words, and
-/// space-separated groups of them (幺三八 一二三四 → 1381234). Never converted: runs after 第 or
-/// an ASCII digit, runs starting with 百/千/万/亿 (千万, 万一), and anything else (一定 统一 十分).
-pub(crate) fn convert_numerals(items: Vec<Item>) -> Vec<Item> {
-    let n = items.len();
-    let ch = |k: usize| items.get(k).map(|x| x.0);
-    // Most texts with numerals have nothing to convert (一下, 一直 …): the output vector is only
-    // created at the first conversion, `copied` items before that are taken from the input.
-    let mut out: Option<Vec<Item>> = None;
+/// space-separated groups of them (幺三八 一二三四 → 1381234). Never converted: runs after 第
+/// (ordinals), 几/数 (几十块 is approximate) or an ASCII digit, runs starting with 百/千/万/亿 (千万, 万一), and anything else (一定 统一 十分).
+pub(crate) fn convert_numerals(chars: Vec<char>, orig: Vec<(usize, usize)>) -> Parallel {
+    let n = chars.len().min(orig.len());
+    let ch = |k: usize| chars.get(k).copied();
+    // Most texts with numerals have nothing to convert (一下, 一直 …): the output is only
+    // created at the first conversion; input before `copied` has been moved to it.
+    let mut out: Option<Parallel> = None;
     let mut copied = 0;
     let mut i = 0;
     while i < n {
-        let c = items[i].0;
+        let c = chars[i];
         if !is_numeral(c) {
             i += 1;
             continue;
         }
-        let prev = if i > 0 { Some(items[i - 1].0) } else { None };
+        let prev = if i > 0 { Some(chars[i - 1]) } else { None };
         let mut conversion: Option<(String, Option<char>, usize)> = None;
         let mut next = i + 1;
-        if c == '百' && ch(i + 1) == Some('分') && ch(i + 2) == Some('之') && !prev.is_some_and(is_numeral) {
-            if let Some((repr, end)) = percent_body(&items, i + 3) {
-                conversion = Some((repr, Some('%'), end));
-            }
+        if c == '百'
+            && ch(i + 1) == Some('分')
+            && ch(i + 2) == Some('之')
+            && !prev.is_some_and(is_numeral)
+            && let Some((repr, end)) = percent_body(&chars[..n], i + 3)
+        {
+            conversion = Some((repr, Some('%'), end));
         }
         if conversion.is_none() {
-            let j = run_end(&items, i);
+            let j = run_end(&chars[..n], i);
             next = j;
             let blocked = (mag_value(c).is_some() && c != '十')
-                || prev.is_some_and(|p| p == '第' || p.is_ascii_digit() || p == '.');
+                || prev.is_some_and(|p| matches!(p, '第' | '几' | '数' | '.') || p.is_ascii_digit());
             if !blocked {
-                if is_pure(&items[i..j])
-                    && let Some(end) = digit_group(&items, i, j)
+                if is_pure(&chars[i..j])
+                    && let Some(end) = digit_group(&chars[..n], i, j)
                 {
-                    let digits: String = items[i..end]
+                    let digits: String = chars[i..end]
                         .iter()
-                        .filter_map(|x| digit_value(x.0).and_then(|d| char::from_digit(d as u32, 10)))
+                        .filter_map(|&x| digit_value(x).and_then(|d| char::from_digit(d as u32, 10)))
                         .collect();
                     conversion = Some((digits, None, end));
-                } else {
-                    let run: Vec<char> = items[i..j].iter().map(|x| x.0).collect();
-                    if should_convert(&run, numeral_unit(&items, j))
-                        && let Some(r) = numeral_repr(&run, false)
-                    {
-                        conversion = Some((r, None, j));
-                    }
+                } else if should_convert(&chars[i..j], numeral_unit(&chars[..n], j))
+                    && let Some(r) = numeral_repr(&chars[i..j], false)
+                {
+                    conversion = Some((r, None, j));
                 }
             }
         }
         match conversion {
             Some((repr, extra, end)) => {
-                let o = out.get_or_insert_with(|| Vec::with_capacity(n));
-                o.extend_from_slice(&items[copied..i]);
-                emit(o, &items[i..end], &repr, extra);
+                let o = out.get_or_insert_with(|| (Vec::with_capacity(n), Vec::with_capacity(n)));
+                o.0.extend_from_slice(&chars[copied..i]);
+                o.1.extend_from_slice(&orig[copied..i]);
+                emit(o, &orig[i..end], &repr, extra);
                 copied = end;
                 i = end;
             }
@@ -613,10 +641,11 @@ pub(crate) fn convert_numerals(items: Vec<Item>) -> Vec<Item> {
     }
     match out {
         Some(mut o) => {
-            o.extend_from_slice(&items[copied..]);
+            o.0.extend_from_slice(&chars[copied..n]);
+            o.1.extend_from_slice(&orig[copied..n]);
             o
         }
-        None => items,
+        None => (chars, orig),
     }
 }
 
@@ -630,10 +659,7 @@ mod tests {
 
     fn claims(s: &str) -> Vec<(f64, String, String)> {
         let n = normalize(s);
-        extract_numbers(&n)
-            .into_iter()
-            .map(|c| (c.value, c.unit, n.chars[c.start..c.end].iter().collect()))
-            .collect()
+        extract_numbers(&n).into_iter().map(|c| (c.value, c.unit, n.chars[c.start..c.end].iter().collect())).collect()
     }
 
     #[test]
@@ -672,8 +698,31 @@ mod tests {
     #[test]
     fn leaves_words_alone() {
         for w in [
-            "一定", "一直", "一下", "一样", "统一", "第一", "唯一", "十分感谢", "万一", "一些", "千万别", "千万",
-            "一点", "有一点贵", "一个问题", "两三天", "一天到晚", "我们一块去", "第一个月", "一五一十", "三四个",
+            "几十块",
+            "十几块",
+            "三十多块",
+            "百万用户",
+            "一定",
+            "一直",
+            "一下",
+            "一样",
+            "统一",
+            "第一",
+            "唯一",
+            "十分感谢",
+            "万一",
+            "一些",
+            "千万别",
+            "千万",
+            "一点",
+            "有一点贵",
+            "一个问题",
+            "两三天",
+            "一天到晚",
+            "我们一块去",
+            "第一个月",
+            "一五一十",
+            "三四个",
         ] {
             assert_eq!(norm(w), w, "{w}");
         }
@@ -724,6 +773,14 @@ mod tests {
             ("", ""),
         ] {
             assert_eq!(canonical_unit(raw), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn canonical_unit_is_idempotent() {
+        for u in ["元", "GB", "MB", "分钟", "小时", "天", "月", "年", "%", "人次", "人", "折", "倍", "岁", "秒"]
+        {
+            assert_eq!(canonical_unit(u), u);
         }
     }
 

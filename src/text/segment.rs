@@ -42,8 +42,9 @@ pub struct Analyzed {
     /// jieba `cut(hmm = true)` of `norm.text`, without whitespace or punctuation tokens.
     pub tokens: Vec<Token>,
     /// `len = norm.len() + 1`; true where a match may start or end: token starts/ends, the
-    /// ends of dictionary 2- and 3-char sub-words inside longer tokens, positions 0 and `len`,
-    /// around punctuation and spaces, and between ASCII letters/digits and CJK characters.
+    /// ends of dictionary 2- and 3-char sub-words inside longer tokens, every position inside
+    /// a Han token that is not a dictionary word (an HMM guess such as 我加 or 微信发), positions
+    /// 0 and `len`, around punctuation and spaces, and between ASCII letters/digits and CJK.
     pub boundaries: Vec<bool>,
     /// Per normalized char: the fuzzy pinyin syllable key ([`super::pinyin::syllable_key`]),
     /// 0 for non-Han characters.
@@ -113,6 +114,14 @@ impl Analyzer {
             }
             tokens.push(Token { start: s, end: e });
             let len = e - s;
+            // A multi-character Han token that is not a dictionary word was glued together by
+            // jieba's HMM from single characters (我加, 先加, 微信发): it is a guess, not a word,
+            // so it gets no protection: every position inside it is a boundary, as it would be
+            // without the HMM.
+            if len >= 2 && norm.chars[s..e].iter().all(|&c| is_han(c)) && !self.jieba.has_word(t.word) {
+                boundaries[s + 1..e].fill(true);
+                continue;
+            }
             if len > 2 {
                 offsets.clear();
                 offsets.extend(t.word.char_indices().map(|(b, _)| b));
@@ -131,10 +140,9 @@ impl Analyzer {
                 }
             }
         }
-        add_char_boundaries(&norm.chars, &mut boundaries);
+        let clauses = scan_chars(&norm.chars, &mut boundaries);
         let pinyin = keys(&norm.chars);
         let numbers = extract_numbers(&norm);
-        let clauses = split_clauses(&norm.chars);
         Analyzed { norm, tokens, boundaries, pinyin, numbers, clauses }
     }
 
@@ -150,59 +158,70 @@ impl Analyzer {
     }
 }
 
-/// Boundaries that do not depend on jieba: both ends, around punctuation and spaces, and
-/// between an ASCII letter/digit and a CJK character.
-fn add_char_boundaries(chars: &[char], b: &mut [bool]) {
-    let n = chars.len();
-    b[0] = true;
-    b[n] = true;
-    for (i, &c) in chars.iter().enumerate() {
-        if is_space_or_punct(c) {
-            b[i] = true;
-            b[i + 1] = true;
-        }
-        if i > 0 {
-            let p = chars[i - 1];
-            let (pa, ca) = (p.is_ascii_alphanumeric(), c.is_ascii_alphanumeric());
-            if pa != ca && is_han(if pa { c } else { p }) {
-                b[i] = true;
-            }
-        }
-    }
-}
-
 /// Clause ranges of normalized text: split at clause punctuation and at spaces that do not
 /// separate ASCII words (a space between CJK characters is an ASR pause); spaces trimmed;
 /// empty clauses dropped.
 pub fn split_clauses(chars: &[char]) -> Vec<(usize, usize)> {
+    let mut scratch = vec![false; chars.len() + 1];
+    scan_chars(chars, &mut scratch)
+}
+
+/// One pass over the characters for everything that does not depend on jieba: marks the
+/// character-class boundaries in `b` (both ends, around punctuation and spaces, between an
+/// ASCII letter/digit and a CJK character) and returns the clauses ([`split_clauses`]).
+/// Fused because both are per-character scans of every turn.
+fn scan_chars(chars: &[char], b: &mut [bool]) -> Vec<(usize, usize)> {
     let n = chars.len();
-    let mut out = Vec::new();
-    let is_break = |i: usize| {
-        let c = chars[i];
-        if c == ' ' {
-            let p = i.checked_sub(1).map(|k| chars[k]);
-            let q = chars.get(i + 1).copied();
-            return !(p.is_some_and(|x| x.is_ascii_alphanumeric()) || q.is_some_and(|x| x.is_ascii_alphanumeric()));
+    let mut clauses = Vec::new();
+    if b.len() != n + 1 {
+        return clauses;
+    }
+    b[0] = true;
+    b[n] = true;
+    let push = |clauses: &mut Vec<(usize, usize)>, mut s: usize, mut e: usize| {
+        while s < e && chars[s].is_whitespace() {
+            s += 1;
         }
-        is_clause_punct(c)
+        while e > s && chars[e - 1].is_whitespace() {
+            e -= 1;
+        }
+        if s < e {
+            clauses.push((s, e));
+        }
     };
-    let mut start = 0;
-    for i in 0..=n {
-        if i == n || is_break(i) {
-            let (mut s, mut e) = (start, i);
-            while s < e && chars[s].is_whitespace() {
-                s += 1;
+    let (mut start, mut prev_alnum, mut prev_han) = (0, false, false);
+    for i in 0..n {
+        let c = chars[i];
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            // The common case: a Han character is no break, no punctuation.
+            if prev_alnum {
+                b[i] = true;
             }
-            while e > s && chars[e - 1].is_whitespace() {
-                e -= 1;
-            }
-            if s < e {
-                out.push((s, e));
-            }
+            (prev_alnum, prev_han) = (false, true);
+            continue;
+        }
+        let alnum = c.is_ascii_alphanumeric();
+        let han = is_han(c);
+        if (alnum && prev_han) || (han && prev_alnum) {
+            b[i] = true;
+        }
+        if is_space_or_punct(c) {
+            b[i] = true;
+            b[i + 1] = true;
+        }
+        let brk = if c == ' ' {
+            !(prev_alnum || chars.get(i + 1).is_some_and(|x| x.is_ascii_alphanumeric()))
+        } else {
+            is_clause_punct(c)
+        };
+        if brk {
+            push(&mut clauses, start, i);
             start = i + 1;
         }
+        (prev_alnum, prev_han) = (alnum, han);
     }
-    out
+    push(&mut clauses, start, n);
+    clauses
 }
 
 #[cfg(test)]
@@ -252,6 +271,18 @@ mod tests {
     }
 
     #[test]
+    fn hmm_guesses_are_not_words() {
+        let plain = Analyzer::new(&[]);
+        // jieba's HMM glues 我加 and 微信发 (neither is a dictionary word): no protection.
+        let x = plain.analyze("我加您微信发一份");
+        assert_eq!(words(&x), ["我加", "您", "微信发", "一份"]);
+        assert!(x.is_boundary(1) && x.is_boundary(5));
+        // Dictionary words stay whole: 最近, 再加.
+        let x = plain.analyze("我再加您");
+        assert!(!x.is_boundary(2));
+    }
+
+    #[test]
     fn domain_words_change_segmentation() {
         let plain = Analyzer::new(&[]);
         assert_eq!(words(&plain.analyze("乐享畅聊套")), ["乐享", "畅聊套"]);
@@ -262,7 +293,9 @@ mod tests {
     #[test]
     fn tokens_match_plain_cut() {
         let a = &*AN;
-        for s in ["这个套餐保证全网最低价，qz-zhang2024 我们最近推出了乐享畅聊套餐", "50万人次 99.9%的人", "a b  c，。", ""] {
+        for s in
+            ["这个套餐保证全网最低价，qz-zhang2024 我们最近推出了乐享畅聊套餐", "50万人次 99.9%的人", "a b  c，。", ""]
+        {
             let x = a.analyze(s);
             assert_eq!(x.tokens, a.segment(&x.norm.text), "{s}");
         }

@@ -7,6 +7,10 @@
 
 use super::normalize::{is_space_or_punct, normalize};
 use super::segment::Analyzed;
+use super::{PairMap, pair};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Similarity of two texts in `0.0..=1.0`: both normalized ([`normalize`]) and stripped of
 /// punctuation and whitespace, then Sørensen–Dice over character bigrams. Empty → 0.
@@ -22,16 +26,40 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 /// Best similarity between `model` and the turn: over the whole turn, each clause, and each
 /// run of 2–3 consecutive clauses. Returns `(score, start, end)` of the best normalized range;
 /// on ties the earliest, narrowest range wins. `(0.0, 0, 0)` for an empty turn or model.
+///
+/// Callers usually score the same few model lines against every turn, so the prepared
+/// [`ModelLine`]s are kept in a small per-thread cache keyed by the model text.
 pub fn best_similarity(a: &Analyzed, model: &str) -> (f64, usize, usize) {
-    ModelLine::new(model).best_in(a)
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Rc<ModelLine>>> = RefCell::new(HashMap::new());
+    }
+    /// Bound on cached model lines per thread (a rubric has tens; this only guards memory).
+    const CACHE_MAX: usize = 4096;
+    let line = CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(line) = cache.get(model) {
+            return Rc::clone(line);
+        }
+        if cache.len() >= CACHE_MAX {
+            cache.clear();
+        }
+        let line = Rc::new(ModelLine::new(model));
+        cache.insert(model.to_string(), Rc::clone(&line));
+        line
+    });
+    line.best_in(a)
 }
 
-/// A model line prepared once (normalized, stripped, bigrams sorted) for scoring many turns:
+/// A model line prepared once (normalized, stripped, bigrams indexed) for scoring many turns:
 /// [`best_similarity`] with the model's preparation hoisted out of the loop.
 #[derive(Debug, Clone)]
 pub struct ModelLine {
     chars: Vec<char>,
+    /// Sorted bigrams, for [`ModelLine::score`].
     bigrams: Vec<u64>,
+    /// Distinct bigram → dense id, and how often each occurs in the model.
+    ids: PairMap<u32>,
+    caps: Vec<u32>,
 }
 
 impl ModelLine {
@@ -40,7 +68,17 @@ impl ModelLine {
         let chars = content(&normalize(model).chars);
         let mut bigrams = bigrams(&chars);
         bigrams.sort_unstable();
-        ModelLine { chars, bigrams }
+        let mut ids = PairMap::default();
+        let mut caps: Vec<u32> = Vec::new();
+        for &b in &bigrams {
+            let next = caps.len() as u32;
+            let id = *ids.entry(b).or_insert(next);
+            if id == next {
+                caps.push(0);
+            }
+            caps[id as usize] += 1;
+        }
+        ModelLine { chars, bigrams, ids, caps }
     }
 
     /// Similarity of this model line to any text, as [`similarity`].
@@ -52,6 +90,10 @@ impl ModelLine {
     }
 
     /// As [`best_similarity`].
+    ///
+    /// The turn's content characters and their bigrams (as model bigram ids) are computed once;
+    /// each candidate range is then scored by counting ids against the model's counts, with no
+    /// sorting or allocation per range (the ranges overlap, so this saves most of the work).
     pub fn best_in(&self, a: &Analyzed) -> (f64, usize, usize) {
         let clauses = &a.clauses;
         if self.chars.is_empty() || clauses.is_empty() {
@@ -59,28 +101,64 @@ impl ModelLine {
         }
         let chars = &a.norm.chars;
         let n = chars.len();
-        let mut best = (0.0, 0, 0);
-        let mut buf: Vec<char> = Vec::new();
-        let mut grams: Vec<u64> = Vec::new();
-        let mut consider = |s: usize, e: usize, best: &mut (f64, usize, usize)| {
+        // Content characters of every clause, concatenated (what lies between clauses is only
+        // punctuation and spaces, which similarity strips anyway), and each clause's span in it.
+        let mut text: Vec<char> = Vec::with_capacity(n);
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(clauses.len());
+        for &(s, e) in clauses {
             let (s, e) = (s.min(n), e.min(n));
-            buf.clear();
-            buf.extend(chars[s..e].iter().copied().filter(|&c| is_content(c)));
-            grams.clear();
-            grams.extend(buf.windows(2).map(|w| pair(w[0], w[1])));
-            grams.sort_unstable();
-            let score = dice(&self.chars, &self.bigrams, &buf, &grams);
+            let cs = text.len();
+            if s < e {
+                text.extend(chars[s..e].iter().copied().filter(|&c| is_content(c)));
+            }
+            spans.push((cs, text.len()));
+        }
+        const NONE: u32 = u32::MAX;
+        let bid: Vec<u32> = text.windows(2).map(|w| self.ids.get(&pair(w[0], w[1])).copied().unwrap_or(NONE)).collect();
+        let mut counts = vec![0u32; self.caps.len()];
+        let m = self.chars.len();
+        let mut best = (0.0, 0, 0);
+        let mut consider = |k0: usize, k1: usize, best: &mut (f64, usize, usize)| {
+            let (cs, ce) = (spans[k0].0, spans[k1].1);
+            let len = ce - cs;
+            let score = if len == 0 {
+                0.0
+            } else if text[cs..ce] == self.chars[..] {
+                1.0
+            } else if len < 2 || m < 2 {
+                0.0
+            } else {
+                // Multiset intersection: a bigram counts while the range has used fewer of it
+                // than the model has.
+                let grams = &bid[cs..ce - 1];
+                let mut common = 0usize;
+                for &id in grams {
+                    if id != NONE {
+                        let c = &mut counts[id as usize];
+                        if *c < self.caps[id as usize] {
+                            common += 1;
+                        }
+                        *c += 1;
+                    }
+                }
+                for &id in grams {
+                    if id != NONE {
+                        counts[id as usize] = 0;
+                    }
+                }
+                (2 * common) as f64 / ((len - 1) + (m - 1)) as f64
+            };
             if score > best.0 {
-                *best = (score, s, e);
+                *best = (score, clauses[k0].0.min(n), clauses[k1].1.min(n));
             }
         };
         for width in 1..=3 {
             for k in 0..clauses.len().saturating_sub(width - 1) {
-                consider(clauses[k].0, clauses[k + width - 1].1, &mut best);
+                consider(k, k + width - 1, &mut best);
             }
         }
         if clauses.len() > 3 {
-            consider(clauses[0].0, clauses[clauses.len() - 1].1, &mut best);
+            consider(0, clauses.len() - 1, &mut best);
         }
         best
     }
@@ -92,10 +170,6 @@ fn is_content(c: char) -> bool {
 
 fn content(chars: &[char]) -> Vec<char> {
     chars.iter().copied().filter(|&c| is_content(c)).collect()
-}
-
-fn pair(a: char, b: char) -> u64 {
-    ((a as u64) << 32) | b as u64
 }
 
 fn bigrams(chars: &[char]) -> Vec<u64> {
@@ -169,6 +243,54 @@ mod tests {
         assert_eq!(a.slice(s, e), "您好，请问是张先生吗");
         assert_eq!(best_similarity(&an.analyze(""), "你好"), (0.0, 0, 0));
         assert_eq!(best_similarity(&a, ""), (0.0, 0, 0));
+    }
+
+    /// The straightforward definition: score every candidate range on its own.
+    fn reference_best(a: &Analyzed, model: &str) -> (f64, usize, usize) {
+        let m = content(&normalize(model).chars);
+        let mut gm = bigrams(&m);
+        gm.sort_unstable();
+        let c = &a.clauses;
+        let mut best = (0.0, 0, 0);
+        let mut ranges = Vec::new();
+        for w in 1..=3 {
+            for k in 0..c.len().saturating_sub(w - 1) {
+                ranges.push((c[k].0, c[k + w - 1].1));
+            }
+        }
+        if c.len() > 3 {
+            ranges.push((c[0].0, c[c.len() - 1].1));
+        }
+        for (s, e) in ranges {
+            let t = content(&a.norm.chars[s..e]);
+            let mut gt = bigrams(&t);
+            gt.sort_unstable();
+            let score = dice(&m, &gm, &t, &gt);
+            if score > best.0 {
+                best = (score, s, e);
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn counting_agrees_with_reference() {
+        let an = Analyzer::new(&[]);
+        let turns = [
+            "喂，您好，请问是张先生吗？我是长江移动的李明，今天天气不错",
+            "好好好，好的好的，好",
+            "首月半价，只要59元，首月半价只要五十九元！真的，首月半价",
+            "a b c，1 2 3",
+            "，。",
+            "您好",
+        ];
+        let models = ["您好请问是张先生吗", "首月半价只要59元", "好的", "好", "abc", "长江移动李明您好"];
+        for t in turns {
+            let a = an.analyze(t);
+            for m in models {
+                assert_eq!(best_similarity(&a, m), reference_best(&a, m), "{t} / {m}");
+            }
+        }
     }
 
     #[test]

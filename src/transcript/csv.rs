@@ -20,10 +20,7 @@ struct Columns {
 
 impl Columns {
     fn from_header(header: &::csv::StringRecord) -> Option<Columns> {
-        let names: Vec<String> = header
-            .iter()
-            .map(|h| h.trim().to_ascii_lowercase())
-            .collect();
+        let names: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
         let find = |name: &str| names.iter().position(|n| n == name);
         Some(Columns {
             speaker: find("speaker")?,
@@ -47,17 +44,11 @@ struct Group {
 
 /// Parses a CSV file into calls (and errors), ordered by where each starts in the file.
 pub(crate) fn parse(source: &str, text: &str) -> Vec<Result<RawCall, InputError>> {
-    let mut reader = ::csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = ::csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let header = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            return vec![Err(InputError::line(
-                source,
-                1,
-                format!("cannot read the CSV header: {e}"),
-            ))];
+            return vec![Err(InputError::line(source, 1, format!("cannot read the CSV header: {e}")))];
         }
     };
     let Some(cols) = Columns::from_header(&header) else {
@@ -80,10 +71,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Vec<Result<RawCall, InputError>
             Ok(row) => row,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                orphans.push((
-                    line,
-                    InputError::line(source, line, format!("bad CSV row: {e}")),
-                ));
+                orphans.push((line, InputError::line(source, line, format!("bad CSV row: {e}"))));
                 continue;
             }
         };
@@ -94,12 +82,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Vec<Result<RawCall, InputError>
             None => 0,
             Some(c) => match row.get(c).map(str::trim).filter(|s| !s.is_empty()) {
                 Some(id) => *by_id.entry(id.to_string()).or_insert_with(|| {
-                    groups.push(Group {
-                        id: Some(id.to_string()),
-                        line,
-                        turns: Vec::new(),
-                        error: None,
-                    });
+                    groups.push(Group { id: Some(id.to_string()), line, turns: Vec::new(), error: None });
                     groups.len() - 1
                 }),
                 None => {
@@ -109,12 +92,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Vec<Result<RawCall, InputError>
             },
         };
         if groups.is_empty() {
-            groups.push(Group {
-                id: None,
-                line,
-                turns: Vec::new(),
-                error: None,
-            });
+            groups.push(Group { id: None, line, turns: Vec::new(), error: None });
         }
         let Some(g) = groups.get_mut(group) else {
             continue;
@@ -131,11 +109,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Vec<Result<RawCall, InputError>
     let mut out: Vec<(usize, Result<RawCall, InputError>)> = groups
         .into_iter()
         .map(|g| {
-            let call_source = if multi {
-                format!("{source}:{}", g.line)
-            } else {
-                source.to_string()
-            };
+            let call_source = if multi { format!("{source}:{}", g.line) } else { source.to_string() };
             let result = match g.error {
                 Some(e) => Err(e),
                 None => Ok(RawCall {
@@ -156,39 +130,23 @@ pub(crate) fn parse(source: &str, text: &str) -> Vec<Result<RawCall, InputError>
 /// One row → one turn, or what is wrong with it.
 fn turn(cols: &Columns, row: &::csv::StringRecord, line: usize) -> Result<RawTurn, String> {
     if row.len() != cols.count {
-        return Err(format!(
-            "the row has {} fields, the header has {}",
-            row.len(),
-            cols.count
-        ));
+        return Err(format!("the row has {} fields, the header has {}", row.len(), cols.count));
     }
-    let field = |i: Option<usize>| {
-        i.and_then(|i| row.get(i))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
+    let field = |i: Option<usize>| i.and_then(|i| row.get(i)).map(str::trim).filter(|s| !s.is_empty());
     let time = |name: &str, i: Option<usize>| -> Result<Option<f64>, String> {
         match field(i) {
             None => Ok(None),
-            Some(v) => parse_time(v).map(Some).ok_or_else(|| {
-                format!(
-                    "{name}: expected seconds or hh:mm:ss, found \"{}\"",
-                    excerpt(v, 20)
-                )
-            }),
+            Some(v) => parse_time(v)
+                .map(Some)
+                .ok_or_else(|| format!("{name}: expected seconds or hh:mm:ss, found \"{}\"", excerpt(v, 20))),
         }
     };
     let role = field(cols.role);
     let role_hint = match role {
         None => None,
-        Some(r) => Some(
-            role_from_name(r)
-                .ok_or_else(|| format!("unknown role \"{r}\"; expected agent or customer"))?,
-        ),
+        Some(r) => Some(role_from_name(r).ok_or_else(|| format!("unknown role \"{r}\"; expected agent or customer"))?),
     };
-    let speaker = field(Some(cols.speaker))
-        .or(role)
-        .ok_or("the row has no speaker")?;
+    let speaker = field(Some(cols.speaker)).or(role).ok_or("the row has no speaker")?;
     Ok(RawTurn {
         speaker: speaker.to_string(),
         text: field(Some(cols.text)).unwrap_or_default().to_string(),
@@ -213,19 +171,13 @@ mod tests {
         let calls = parse("d/batch.csv", text);
         assert_eq!(calls.len(), 2);
         let c2 = calls[0].as_ref().unwrap();
-        assert_eq!(
-            (c2.id.as_str(), c2.source.as_str()),
-            ("c2", "d/batch.csv:2")
-        );
+        assert_eq!((c2.id.as_str(), c2.source.as_str()), ("c2", "d/batch.csv:2"));
         assert_eq!(c2.turns.len(), 2);
         assert_eq!(c2.turns[1].text, "多行\n内容");
         assert_eq!(c2.turns[1].start, Some(3.5));
         assert_eq!(c2.turns[1].pos.line, 4);
         let c1 = calls[1].as_ref().unwrap();
-        assert_eq!(
-            (c1.id.as_str(), c1.turns[0].text.as_str(), c1.turns[0].start),
-            ("c1", "你好，什么事", Some(2.0))
-        );
+        assert_eq!((c1.id.as_str(), c1.turns[0].text.as_str(), c1.turns[0].start), ("c1", "你好，什么事", Some(2.0)));
     }
 
     #[test]
@@ -248,23 +200,8 @@ mod tests {
                 Err(e) => format!("err {}", e.source),
             })
             .collect();
-        assert_eq!(
-            summary,
-            [
-                "ok c1 2",
-                "err x.csv:3",
-                "err x.csv:5",
-                "err x.csv:6",
-                "ok c4 1"
-            ]
-        );
-        assert!(
-            calls[1]
-                .as_ref()
-                .unwrap_err()
-                .message
-                .contains("start: expected seconds")
-        );
+        assert_eq!(summary, ["ok c1 2", "err x.csv:3", "err x.csv:5", "err x.csv:6", "ok c4 1"]);
+        assert!(calls[1].as_ref().unwrap_err().message.contains("start: expected seconds"));
         assert!(calls[3].as_ref().unwrap_err().message.contains("2 fields"));
     }
 

@@ -12,11 +12,7 @@ const BOM_UTF16BE: &[u8] = &[0xFE, 0xFF];
 
 /// Decodes `bytes` (a forced encoding wins over detection), strips a BOM, turns CRLF and lone CR
 /// into `\n`. Invalid bytes give an error at `source:line:column` naming the byte offset.
-pub fn decode(
-    source: &str,
-    bytes: &[u8],
-    forced: Option<Encoding>,
-) -> Result<(String, Encoding), InputError> {
+pub fn decode(source: &str, bytes: &[u8], forced: Option<Encoding>) -> Result<(String, Encoding), InputError> {
     let (text, encoding) = match forced {
         Some(enc) => {
             let body = bytes.strip_prefix(bom(enc)).unwrap_or(bytes);
@@ -26,10 +22,7 @@ pub fn decode(
         }
         None => detect_and_decode(source, bytes)?,
     };
-    let text = text
-        .strip_prefix('\u{FEFF}')
-        .map(str::to_string)
-        .unwrap_or(text);
+    let text = text.strip_prefix('\u{FEFF}').map(str::to_string).unwrap_or(text);
     Ok((normalize_newlines(text), encoding))
 }
 
@@ -50,11 +43,7 @@ fn detect_and_decode(source: &str, bytes: &[u8]) -> Result<(String, Encoding), I
         Err(at) => at,
     };
     // The encoding that decoded further is the likelier intent; point at its first bad byte.
-    let (enc, at) = if gb_bad > utf8_bad {
-        (Encoding::Gb18030, gb_bad)
-    } else {
-        (Encoding::Utf8, utf8_bad)
-    };
+    let (enc, at) = if gb_bad > utf8_bad { (Encoding::Gb18030, gb_bad) } else { (Encoding::Utf8, utf8_bad) };
     let pos = position_of(enc, bytes, at);
     Err(InputError::at(
         source,
@@ -133,14 +122,10 @@ fn encoding(enc: Encoding) -> &'static encoding_rs::Encoding {
 /// sequence.
 fn strict(enc: Encoding, bytes: &[u8]) -> Result<String, usize> {
     if enc == Encoding::Utf8 {
-        return std::str::from_utf8(bytes)
-            .map(str::to_string)
-            .map_err(|e| e.valid_up_to());
+        return std::str::from_utf8(bytes).map(str::to_string).map_err(|e| e.valid_up_to());
     }
     let mut decoder = encoding(enc).new_decoder_without_bom_handling();
-    let guess = decoder
-        .max_utf8_buffer_length_without_replacement(bytes.len())
-        .unwrap_or(bytes.len());
+    let guess = decoder.max_utf8_buffer_length_without_replacement(bytes.len()).unwrap_or(bytes.len());
     let mut out = String::with_capacity(guess);
     let mut done = 0;
     loop {
@@ -173,15 +158,9 @@ mod tests {
 
     fn utf16(s: &str, big_endian: bool, with_bom: bool) -> Vec<u8> {
         let mut out = Vec::new();
-        let units = std::iter::once(0xFEFF)
-            .filter(|_| with_bom)
-            .chain(s.encode_utf16());
+        let units = std::iter::once(0xFEFF).filter(|_| with_bom).chain(s.encode_utf16());
         for u in units {
-            let b = if big_endian {
-                u.to_be_bytes()
-            } else {
-                u.to_le_bytes()
-            };
+            let b = if big_endian { u.to_be_bytes() } else { u.to_le_bytes() };
             out.extend_from_slice(&b);
         }
         out
@@ -189,30 +168,18 @@ mod tests {
 
     #[test]
     fn utf8_plain_and_bom() {
-        assert_eq!(
-            decode("f", "坐席：你好".as_bytes(), None).unwrap(),
-            ("坐席：你好".into(), Encoding::Utf8)
-        );
+        assert_eq!(decode("f", "坐席：你好".as_bytes(), None).unwrap(), ("坐席：你好".into(), Encoding::Utf8));
         let mut b = BOM_UTF8.to_vec();
         b.extend_from_slice("坐席：你好".as_bytes());
-        assert_eq!(
-            decode("f", &b, None).unwrap(),
-            ("坐席：你好".into(), Encoding::Utf8)
-        );
+        assert_eq!(decode("f", &b, None).unwrap(), ("坐席：你好".into(), Encoding::Utf8));
     }
 
     #[test]
     fn utf16_with_bom() {
         let le = utf16("客户：好的\r\n", false, true);
-        assert_eq!(
-            decode("f", &le, None).unwrap(),
-            ("客户：好的\n".into(), Encoding::Utf16Le)
-        );
+        assert_eq!(decode("f", &le, None).unwrap(), ("客户：好的\n".into(), Encoding::Utf16Le));
         let be = utf16("客户：好的", true, true);
-        assert_eq!(
-            decode("f", &be, None).unwrap(),
-            ("客户：好的".into(), Encoding::Utf16Be)
-        );
+        assert_eq!(decode("f", &be, None).unwrap(), ("客户：好的".into(), Encoding::Utf16Be));
     }
 
     #[test]
@@ -258,11 +225,7 @@ mod tests {
     fn forced_utf8_rejects_gbk() {
         let (bytes, _, _) = encoding_rs::GBK.encode("ab你好");
         let e = decode("f", &bytes, Some(Encoding::Utf8)).unwrap_err();
-        assert!(
-            e.message
-                .contains("invalid utf-8 byte sequence at byte offset 2"),
-            "{e}"
-        );
+        assert!(e.message.contains("invalid utf-8 byte sequence at byte offset 2"), "{e}");
         assert_eq!(e.source, "f:1:3");
     }
 

@@ -18,9 +18,7 @@ pub fn detect(text: &str) -> Option<InputFormat> {
         '[' if plain::is_labelled_line(first_line) => Some(InputFormat::Text),
         // An unlabelled `[00:00:01] 喂` can open a text file; valid JSON or no labels → JSON
         // (whose parser then says where the JSON breaks).
-        '[' if serde_json::from_str::<IgnoredAny>(text).is_err()
-            && text.lines().any(plain::is_labelled_line) =>
-        {
+        '[' if serde_json::from_str::<IgnoredAny>(text).is_err() && text.lines().any(plain::is_labelled_line) => {
             Some(InputFormat::Text)
         }
         '[' => Some(InputFormat::Json),
@@ -37,9 +35,7 @@ pub(crate) fn looks_like_jsonl(text: &str) -> bool {
     let Some(first) = lines.next() else {
         return false;
     };
-    first.starts_with('{')
-        && lines.next().is_some()
-        && serde_json::from_str::<IgnoredAny>(first).is_ok()
+    first.starts_with('{') && lines.next().is_some() && serde_json::from_str::<IgnoredAny>(first).is_ok()
 }
 
 /// Only the two keys matter; everything else is skipped without building values.
@@ -55,10 +51,7 @@ fn is_openai_object(text: &str) -> bool {
 
 /// A first line whose comma-separated names include `speaker` and `text`.
 fn is_csv_header(line: &str) -> bool {
-    let names: Vec<String> = line
-        .split(',')
-        .map(|f| f.trim().trim_matches('"').trim().to_ascii_lowercase())
-        .collect();
+    let names: Vec<String> = line.split(',').map(|f| f.trim().trim_matches('"').trim().to_ascii_lowercase()).collect();
     names.len() >= 2 && names.iter().any(|n| n == "speaker") && names.iter().any(|n| n == "text")
 }
 
@@ -70,14 +63,8 @@ mod tests {
     fn json_shapes() {
         assert_eq!(detect("{\n  \"turns\": []\n}"), Some(InputFormat::Json));
         assert_eq!(detect("  [{\"turns\": []}]"), Some(InputFormat::Json));
-        assert_eq!(
-            detect("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"),
-            Some(InputFormat::Openai)
-        );
-        assert_eq!(
-            detect("{\"id\": 1, \"messages\": []}"),
-            Some(InputFormat::Openai)
-        );
+        assert_eq!(detect("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"), Some(InputFormat::Openai));
+        assert_eq!(detect("{\"id\": 1, \"messages\": []}"), Some(InputFormat::Openai));
         // Broken JSON is still JSON: the parser reports where it breaks.
         assert_eq!(detect("{\"turns\": ["), Some(InputFormat::Json));
     }
@@ -96,14 +83,8 @@ mod tests {
 
     #[test]
     fn csv() {
-        assert_eq!(
-            detect("call_id,speaker,text\nc1,A,hi\n"),
-            Some(InputFormat::Csv)
-        );
-        assert_eq!(
-            detect("\"Text\",\"Speaker\"\nhi,A\n"),
-            Some(InputFormat::Csv)
-        );
+        assert_eq!(detect("call_id,speaker,text\nc1,A,hi\n"), Some(InputFormat::Csv));
+        assert_eq!(detect("\"Text\",\"Speaker\"\nhi,A\n"), Some(InputFormat::Csv));
         assert_eq!(detect("speaker;text\n"), None);
     }
 
@@ -114,10 +95,7 @@ mod tests {
         assert_eq!(detect("[00:01:05] 坐席：您好"), Some(InputFormat::Text));
         assert_eq!(detect("[SPEAKER 1]: hello"), Some(InputFormat::Text));
         assert_eq!(detect("spk0: 你好"), Some(InputFormat::Text));
-        assert_eq!(
-            detect("[00:00:01] 喂\n[00:00:02] A: 你好"),
-            Some(InputFormat::Text)
-        );
+        assert_eq!(detect("[00:00:01] 喂\n[00:00:02] A: 你好"), Some(InputFormat::Text));
         assert_eq!(detect("[1, 2,"), Some(InputFormat::Json));
     }
 

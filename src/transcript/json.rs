@@ -20,9 +20,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Vec<Result<RawCall, InputError>
     if let Err(e) = serde_json::from_str::<IgnoredAny>(text) {
         let mut err = serde_error(source, &index, text, 0, &e);
         if e.to_string().starts_with("trailing characters") {
-            err.message.push_str(
-                " (several JSON values: if this is JSON Lines, use --input-format jsonl)",
-            );
+            err.message.push_str(" (several JSON values: if this is JSON Lines, use --input-format jsonl)");
         }
         return vec![Err(err)];
     }
@@ -40,14 +38,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Vec<Result<RawCall, InputError>
                 .map(|(i, (s, e))| {
                     let record_source = format!("{source}:{}", index.position(s).line);
                     parse_record(
-                        &Record {
-                            file: source,
-                            source: &record_source,
-                            text,
-                            index: &index,
-                            start: s,
-                            end: e,
-                        },
+                        &Record { file: source, source: &record_source, text, index: &index, start: s, end: e },
                         i + 1,
                         total,
                     )
@@ -56,18 +47,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Vec<Result<RawCall, InputError>
         }
         Some(b'{') => {
             let end = skip_value(bytes, start).unwrap_or(bytes.len());
-            vec![parse_record(
-                &Record {
-                    file: source,
-                    source,
-                    text,
-                    index: &index,
-                    start,
-                    end,
-                },
-                1,
-                1,
-            )]
+            vec![parse_record(&Record { file: source, source, text, index: &index, start, end }, 1, 1)]
         }
         _ => {
             let pos = index.position(start);
@@ -101,51 +81,31 @@ impl Record<'_> {
 }
 
 /// Parses one call object (record `n` of `total` in its file).
-pub(crate) fn parse_record(
-    rec: &Record<'_>,
-    n: usize,
-    total: usize,
-) -> Result<RawCall, InputError> {
+pub(crate) fn parse_record(rec: &Record<'_>, n: usize, total: usize) -> Result<RawCall, InputError> {
     let slice = rec.text.get(rec.start..rec.end).unwrap_or_default();
     if !slice.trim_start().starts_with('{') {
         let at = rec.start + (slice.len() - slice.trim_start().len());
         return Err(rec.error_at(at, format!("expected {EXPECTED_CALL}")));
     }
-    let doc: CallDoc = serde_json::from_str(slice)
-        .map_err(|e| serde_error(rec.file, rec.index, rec.text, rec.start, &e))?;
+    let doc: CallDoc =
+        serde_json::from_str(slice).map_err(|e| serde_error(rec.file, rec.index, rec.text, rec.start, &e))?;
     let bytes = rec.text.as_bytes();
-    let key = if doc.messages.is_some() {
-        "messages"
-    } else {
-        "turns"
-    };
+    let key = if doc.messages.is_some() { "messages" } else { "turns" };
     // Scanner positions; if they ever disagree with serde, fall back to the record's start.
     let offsets: Vec<usize> = object_member(bytes, rec.start, key)
         .and_then(|v| array_elements(bytes, v))
         .map(|elems| elems.into_iter().map(|(s, _)| s).collect())
         .unwrap_or_default();
     let positions = |count: usize| -> Vec<Position> {
-        (0..count)
-            .map(|i| {
-                rec.index
-                    .position(offsets.get(i).copied().unwrap_or(rec.start))
-            })
-            .collect()
+        (0..count).map(|i| rec.index.position(offsets.get(i).copied().unwrap_or(rec.start))).collect()
     };
     let turns = match (doc.turns, doc.messages) {
         (Some(_), Some(_)) => {
-            return Err(rec.error_at(
-                rec.start,
-                "a call has either \"turns\" or \"messages\", not both",
-            ));
+            return Err(rec.error_at(rec.start, "a call has either \"turns\" or \"messages\", not both"));
         }
         (Some(turns), None) => {
             let pos = positions(turns.len());
-            turns
-                .into_iter()
-                .zip(pos)
-                .map(|(t, p)| t.into_raw(rec.file, p))
-                .collect::<Result<_, _>>()?
+            turns.into_iter().zip(pos).map(|(t, p)| t.into_raw(rec.file, p)).collect::<Result<_, _>>()?
         }
         (None, Some(messages)) => {
             let pos = positions(messages.len());
@@ -166,23 +126,12 @@ pub(crate) fn parse_record(
             (k, v)
         })
         .collect::<BTreeMap<_, _>>();
-    Ok(RawCall {
-        id: record_id(own_id, rec.file, n, total),
-        source: rec.source.to_string(),
-        meta,
-        turns,
-    })
+    Ok(RawCall { id: record_id(own_id, rec.file, n, total), source: rec.source.to_string(), meta, turns })
 }
 
 /// A serde_json error at `line:column` of a slice starting at byte `base` → file position.
 /// serde_json counts columns in bytes; the contract counts characters.
-fn serde_error(
-    file: &str,
-    index: &LineIndex<'_>,
-    text: &str,
-    base: usize,
-    e: &serde_json::Error,
-) -> InputError {
+fn serde_error(file: &str, index: &LineIndex<'_>, text: &str, base: usize, e: &serde_json::Error) -> InputError {
     let message = strip_position(&e.to_string());
     if e.line() == 0 {
         let pos = index.position(base);
@@ -239,9 +188,7 @@ impl TurnDoc {
             (_, Some(r)) => r.trim().to_string(),
             _ => return Err(err("the turn has no \"speaker\"".into())),
         };
-        let text = self
-            .text
-            .ok_or_else(|| err("the turn has no \"text\"".into()))?;
+        let text = self.text.ok_or_else(|| err("the turn has no \"text\"".into()))?;
         Ok(RawTurn {
             speaker,
             text: text.trim().to_string(),
@@ -306,9 +253,7 @@ impl<'de> Deserialize<'de> for Seconds {
                 self.visit_f64(v as f64)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Seconds, E> {
-                super::parse_time(v)
-                    .map(Seconds)
-                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+                super::parse_time(v).map(Seconds).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
             }
         }
         d.deserialize_any(V)
@@ -364,10 +309,7 @@ fn skip_value(b: &[u8], i: usize) -> Option<usize> {
         }
         _ => {
             let mut j = i;
-            while !matches!(
-                b.get(j),
-                None | Some(b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r')
-            ) {
+            while !matches!(b.get(j), None | Some(b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r')) {
                 j += 1;
             }
             Some(j)
@@ -448,10 +390,7 @@ mod tests {
         assert_eq!(call.meta["version"], "3");
         assert_eq!(call.meta["tags"], "[\"a\"]");
         assert_eq!(call.turns[0].text, "您好");
-        assert_eq!(
-            (call.turns[0].start, call.turns[0].end),
-            (Some(1.5), Some(3.0))
-        );
+        assert_eq!((call.turns[0].start, call.turns[0].end), (Some(1.5), Some(3.0)));
         assert_eq!(call.turns[0].pos, Position { line: 5, column: 5 });
         assert_eq!(call.turns[1].speaker, "2");
         assert_eq!(call.turns[1].role_hint, Some(Role::Customer));
@@ -459,15 +398,9 @@ mod tests {
 
     #[test]
     fn id_falls_back_to_stem() {
-        let calls = parse(
-            "d/h09.json",
-            r#"{"turns": [{"speaker": "A", "text": "hi"}]}"#,
-        );
+        let calls = parse("d/h09.json", r#"{"turns": [{"speaker": "A", "text": "hi"}]}"#);
         assert_eq!(calls[0].as_ref().unwrap().id, "h09");
-        let calls = parse(
-            "d/h09.json",
-            r#"{"call_id": 12, "turns": [{"speaker": "A", "text": "hi"}]}"#,
-        );
+        let calls = parse("d/h09.json", r#"{"call_id": 12, "turns": [{"speaker": "A", "text": "hi"}]}"#);
         assert_eq!(calls[0].as_ref().unwrap().id, "12");
     }
 
@@ -477,10 +410,7 @@ mod tests {
         let calls = parse("d/batch.json", text);
         assert_eq!(calls.len(), 3);
         let first = calls[0].as_ref().unwrap();
-        assert_eq!(
-            (first.id.as_str(), first.source.as_str()),
-            ("batch#1", "d/batch.json:2")
-        );
+        assert_eq!((first.id.as_str(), first.source.as_str()), ("batch#1", "d/batch.json:2"));
         let e = calls[1].as_ref().unwrap_err();
         assert_eq!(e.source, "d/batch.json:3:13");
         assert!(e.message.contains("no \"text\""), "{e}");
@@ -498,25 +428,16 @@ mod tests {
 
     #[test]
     fn type_errors_and_bad_roles() {
-        let e = parse("x.json", r#"{"turns": [{"speaker": "A", "text": 5}]}"#)
-            .remove(0)
-            .unwrap_err();
+        let e = parse("x.json", r#"{"turns": [{"speaker": "A", "text": 5}]}"#).remove(0).unwrap_err();
         assert!(e.message.contains("invalid type"), "{e}");
-        let e = parse(
-            "x.json",
-            r#"{"turns": [{"speaker": "A", "text": "x", "role": "boss"}]}"#,
-        )
-        .remove(0)
-        .unwrap_err();
+        let e = parse("x.json", r#"{"turns": [{"speaker": "A", "text": "x", "role": "boss"}]}"#).remove(0).unwrap_err();
         assert!(e.message.contains("unknown role \"boss\""), "{e}");
         assert_eq!(e.source, "x.json:1:12");
         let e = parse("x.json", r#"{"id": "a"}"#).remove(0).unwrap_err();
         assert!(e.message.contains("\"turns\""), "{e}");
         let e = parse("x.json", r#""hello""#).remove(0).unwrap_err();
         assert!(e.message.contains("array of them"), "{e}");
-        let e = parse("x.json", "{\"turns\": []}\n{\"turns\": []}")
-            .remove(0)
-            .unwrap_err();
+        let e = parse("x.json", "{\"turns\": []}\n{\"turns\": []}").remove(0).unwrap_err();
         assert!(e.message.contains("jsonl"), "{e}");
     }
 
@@ -542,15 +463,7 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        for t in [
-            "{",
-            "[",
-            "[{}",
-            "{\"turns\": [{}]}",
-            "[1, \"x\", null]",
-            "{\"turns\": null}",
-            "\u{feff}",
-        ] {
+        for t in ["{", "[", "[{}", "{\"turns\": [{}]}", "[1, \"x\", null]", "{\"turns\": null}", "\u{feff}"] {
             let _ = parse("x.json", t);
         }
     }

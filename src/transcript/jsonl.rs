@@ -23,14 +23,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Vec<Result<RawCall, InputError>
         .enumerate()
         .map(|(i, (line_no, start, end))| {
             let record_source = format!("{source}:{line_no}");
-            let rec = Record {
-                file: source,
-                source: &record_source,
-                text,
-                index: &index,
-                start,
-                end,
-            };
+            let rec = Record { file: source, source: &record_source, text, index: &index, start, end };
             parse_record(&rec, i + 1, total)
         })
         .collect()
@@ -49,26 +42,17 @@ mod tests {
         let calls = parse("d/sims.jsonl", text);
         assert_eq!(calls.len(), 3);
         let c1 = calls[0].as_ref().unwrap();
-        assert_eq!(
-            (c1.id.as_str(), c1.source.as_str()),
-            ("c1", "d/sims.jsonl:1")
-        );
+        assert_eq!((c1.id.as_str(), c1.source.as_str()), ("c1", "d/sims.jsonl:1"));
         let e = calls[1].as_ref().unwrap_err();
         assert_eq!(e.source, "d/sims.jsonl:3:44");
         let c3 = calls[2].as_ref().unwrap();
-        assert_eq!(
-            (c3.id.as_str(), c3.source.as_str()),
-            ("sims#3", "d/sims.jsonl:4")
-        );
+        assert_eq!((c3.id.as_str(), c3.source.as_str()), ("sims#3", "d/sims.jsonl:4"));
         assert_eq!(c3.turns[0].pos.line, 4);
     }
 
     #[test]
     fn array_line_is_an_error() {
-        let calls = parse(
-            "x.jsonl",
-            "[1]\n{\"turns\": [{\"speaker\": \"A\", \"text\": \"b\"}]}\n",
-        );
+        let calls = parse("x.jsonl", "[1]\n{\"turns\": [{\"speaker\": \"A\", \"text\": \"b\"}]}\n");
         let e = calls[0].as_ref().unwrap_err();
         assert_eq!(e.source, "x.jsonl:1:1");
         assert!(e.message.contains("call object"), "{e}");

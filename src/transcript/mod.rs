@@ -50,13 +50,8 @@ pub enum InputFormat {
 
 impl InputFormat {
     /// Every format, in the order they are documented.
-    pub const ALL: [InputFormat; 5] = [
-        InputFormat::Json,
-        InputFormat::Jsonl,
-        InputFormat::Openai,
-        InputFormat::Text,
-        InputFormat::Csv,
-    ];
+    pub const ALL: [InputFormat; 5] =
+        [InputFormat::Json, InputFormat::Jsonl, InputFormat::Openai, InputFormat::Text, InputFormat::Csv];
 
     /// The name used on the command line (`json`, `jsonl`, `openai`, `text`, `csv`).
     pub fn as_str(self) -> &'static str {
@@ -84,11 +79,7 @@ impl FromStr for InputFormat {
         InputFormat::ALL
             .into_iter()
             .find(|f| f.as_str() == wanted)
-            .ok_or_else(|| {
-                format!(
-                    "unknown input format \"{s}\"; expected one of json, jsonl, openai, text, csv"
-                )
-            })
+            .ok_or_else(|| format!("unknown input format \"{s}\"; expected one of json, jsonl, openai, text, csv"))
     }
 }
 
@@ -133,9 +124,7 @@ impl FromStr for Encoding {
             "utf-16be" | "utf16be" => Ok(Encoding::Utf16Be),
             // GB18030 is a superset of both, so one decoder serves all three names.
             "gbk" | "gb18030" | "gb2312" => Ok(Encoding::Gb18030),
-            _ => Err(format!(
-                "unknown encoding \"{s}\"; expected one of utf-8, utf-16le, utf-16be, gbk, gb18030"
-            )),
+            _ => Err(format!("unknown encoding \"{s}\"; expected one of utf-8, utf-16le, utf-16be, gbk, gb18030")),
         }
     }
 }
@@ -172,16 +161,9 @@ impl ReadOptions {
 /// Decode + detect + parse. One entry per record; a whole-file failure is a single Err.
 ///
 /// `source` is the path as it should appear in results and errors.
-pub fn read_bytes(
-    source: &str,
-    bytes: &[u8],
-    opts: &ReadOptions,
-) -> Vec<Result<RawCall, InputError>> {
+pub fn read_bytes(source: &str, bytes: &[u8], opts: &ReadOptions) -> Vec<Result<RawCall, InputError>> {
     match read_inner(source, bytes, opts) {
-        Ok(calls) => calls
-            .into_iter()
-            .map(|c| c.and_then(|c| check_call(c, opts)))
-            .collect(),
+        Ok(calls) => calls.into_iter().map(|c| c.and_then(|c| check_call(c, opts))).collect(),
         Err(e) => vec![Err(e)],
     }
 }
@@ -198,10 +180,7 @@ pub fn read_path(path: &std::path::Path, opts: &ReadOptions) -> Vec<Result<RawCa
     }
     match std::fs::read(path) {
         Ok(bytes) => read_bytes(&shown, &bytes, opts),
-        Err(e) => vec![Err(InputError::file(
-            &shown,
-            format!("cannot read the file: {e}"),
-        ))],
+        Err(e) => vec![Err(InputError::file(&shown, format!("cannot read the file: {e}")))],
     }
 }
 
@@ -215,11 +194,7 @@ fn too_big(source: &str, len: u64, limit: usize) -> InputError {
     )
 }
 
-fn read_inner(
-    source: &str,
-    bytes: &[u8],
-    opts: &ReadOptions,
-) -> Result<Vec<Result<RawCall, InputError>>, InputError> {
+fn read_inner(source: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Vec<Result<RawCall, InputError>>, InputError> {
     if bytes.len() > opts.file_limit() {
         return Err(too_big(source, bytes.len() as u64, opts.file_limit()));
     }
@@ -248,10 +223,7 @@ fn read_inner(
         InputFormat::Csv => self::csv::parse(source, &text),
     };
     if calls.is_empty() {
-        return Err(InputError::file(
-            source,
-            format!("no calls found in this {format} file"),
-        ));
+        return Err(InputError::file(source, format!("no calls found in this {format} file")));
     }
     Ok(calls)
 }
@@ -259,10 +231,7 @@ fn read_inner(
 /// Checks every format shares: at least one turn, no turn over the length limit.
 fn check_call(call: RawCall, opts: &ReadOptions) -> Result<RawCall, InputError> {
     if call.turns.is_empty() {
-        return Err(InputError::file(
-            &call.source,
-            format!("call \"{}\" has no turns", call.id),
-        ));
+        return Err(InputError::file(&call.source, format!("call \"{}\" has no turns", call.id)));
     }
     let limit = opts.turn_limit();
     for turn in &call.turns {
@@ -353,15 +322,9 @@ pub(crate) fn parse_time(s: &str) -> Option<f64> {
     let mut total = 0.0;
     for (i, part) in parts.iter().enumerate() {
         let last = i + 1 == parts.len();
-        let part = if last {
-            part.replace(',', ".")
-        } else {
-            part.to_string()
-        };
+        let part = if last { part.replace(',', ".") } else { part.to_string() };
         let ok = !part.is_empty()
-            && part
-                .chars()
-                .all(|c| c.is_ascii_digit() || (last && c == '.'))
+            && part.chars().all(|c| c.is_ascii_digit() || (last && c == '.'))
             && part.chars().next().is_some_and(|c| c.is_ascii_digit());
         if !ok {
             return None;
@@ -394,21 +357,13 @@ impl<'a> LineIndex<'a> {
         let at = at.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= at).max(1);
         let start = self.starts.get(line - 1).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(start..)
-            .map_or(0, |rest| chars_before(rest, at - start))
-            + 1;
+        let column = self.text.get(start..).map_or(0, |rest| chars_before(rest, at - start)) + 1;
         Position { line, column }
     }
 
     /// The byte offset of 1-based `line` plus a byte column (as serde_json reports it).
     pub(crate) fn offset(&self, line: usize, byte_column: usize) -> usize {
-        let start = self
-            .starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(self.text.len());
+        let start = self.starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len());
         (start + byte_column.saturating_sub(1)).min(self.text.len())
     }
 }
@@ -440,20 +395,10 @@ mod tests {
         for f in InputFormat::ALL {
             assert_eq!(f.to_string().parse::<InputFormat>(), Ok(f));
         }
-        assert!(
-            "xml"
-                .parse::<InputFormat>()
-                .unwrap_err()
-                .contains("json, jsonl")
-        );
+        assert!("xml".parse::<InputFormat>().unwrap_err().contains("json, jsonl"));
         assert_eq!("GBK".parse::<Encoding>(), Ok(Encoding::Gb18030));
         assert_eq!("utf8".parse::<Encoding>(), Ok(Encoding::Utf8));
-        for e in [
-            Encoding::Utf8,
-            Encoding::Utf16Le,
-            Encoding::Utf16Be,
-            Encoding::Gb18030,
-        ] {
+        for e in [Encoding::Utf8, Encoding::Utf16Le, Encoding::Utf16Be, Encoding::Gb18030] {
             assert_eq!(e.to_string().parse::<Encoding>(), Ok(e));
         }
         assert!("latin1".parse::<Encoding>().is_err());
@@ -478,49 +423,31 @@ mod tests {
 
     #[test]
     fn forced_format_overrides_detection() {
-        let opts = ReadOptions {
-            format: Some(InputFormat::Csv),
-            ..Default::default()
-        };
+        let opts = ReadOptions { format: Some(InputFormat::Csv), ..Default::default() };
         let out = read_bytes("x.txt", "坐席：你好\n".as_bytes(), &opts);
         assert!(out[0].as_ref().unwrap_err().message.contains("speaker"));
     }
 
     #[test]
     fn file_limit() {
-        let opts = ReadOptions {
-            max_file_bytes: Some(4),
-            ..Default::default()
-        };
+        let opts = ReadOptions { max_file_bytes: Some(4), ..Default::default() };
         let out = read_bytes("x.txt", "坐席：你好\n".as_bytes(), &opts);
         let e = out[0].as_ref().unwrap_err();
-        assert!(
-            e.message.contains("--max-file-bytes") && e.message.contains("limit of 4"),
-            "{e}"
-        );
+        assert!(e.message.contains("--max-file-bytes") && e.message.contains("limit of 4"), "{e}");
     }
 
     #[test]
     fn turn_limit_points_at_the_turn() {
-        let opts = ReadOptions {
-            max_turn_chars: Some(3),
-            ..Default::default()
-        };
+        let opts = ReadOptions { max_turn_chars: Some(3), ..Default::default() };
         let out = read_bytes("x.txt", "坐席：你好\n客户：你好你好\n".as_bytes(), &opts);
         let e = out[0].as_ref().unwrap_err();
         assert_eq!(e.source, "x.txt:2:1");
-        assert!(
-            e.message.contains("--max-turn-chars") && e.message.contains("limit of 3"),
-            "{e}"
-        );
+        assert!(e.message.contains("--max-turn-chars") && e.message.contains("limit of 3"), "{e}");
     }
 
     #[test]
     fn turn_limit_in_jsonl_names_the_file_position() {
-        let opts = ReadOptions {
-            max_turn_chars: Some(3),
-            ..Default::default()
-        };
+        let opts = ReadOptions { max_turn_chars: Some(3), ..Default::default() };
         let text = "{\"turns\":[{\"speaker\":\"A\",\"text\":\"ok\"}]}\n\
                     {\"turns\":[{\"speaker\":\"A\",\"text\":\"too long\"}]}\n";
         let out = read_bytes("d/x.jsonl", text.as_bytes(), &opts);
@@ -541,37 +468,19 @@ mod tests {
         let text = "# id: g1\r\n[00:00:01] A：喂，哪位\r\n[00:00:03] B：您好，我是长江移动的客服，\r\n\
                     请问是张先生吗\r\n[00:00:09] A：是我\r\n";
         let (bytes, _, _) = encoding_rs::GBK.encode(text);
-        let raw = read_bytes("calls/g1.txt", &bytes, &ReadOptions::default())
-            .remove(0)
-            .unwrap();
+        let raw = read_bytes("calls/g1.txt", &bytes, &ReadOptions::default()).remove(0).unwrap();
         assert_eq!(raw.id, "g1");
-        assert_eq!(
-            raw.turns[1].text,
-            "您好，我是长江移动的客服，请问是张先生吗"
-        );
+        assert_eq!(raw.turns[1].text, "您好，我是长江移动的客服，请问是张先生吗");
         assert_eq!(raw.turns[2].start, Some(9.0));
         assert_eq!(raw.turns[2].pos, Position { line: 5, column: 1 });
         let call = assign_roles(raw, &RoleHints::default()).unwrap();
-        let roles: Vec<_> = call
-            .roles
-            .iter()
-            .map(|r| (r.speaker.as_str(), r.role, r.source))
-            .collect();
-        assert_eq!(
-            roles,
-            [
-                ("A", Role::Customer, RoleSource::Inferred),
-                ("B", Role::Agent, RoleSource::Inferred)
-            ]
-        );
+        let roles: Vec<_> = call.roles.iter().map(|r| (r.speaker.as_str(), r.role, r.source)).collect();
+        assert_eq!(roles, [("A", Role::Customer, RoleSource::Inferred), ("B", Role::Agent, RoleSource::Inferred)]);
     }
 
     #[test]
     fn read_path_reports_io_errors() {
-        let out = read_path(
-            std::path::Path::new("/nonexistent/dir/x.txt"),
-            &ReadOptions::default(),
-        );
+        let out = read_path(std::path::Path::new("/nonexistent/dir/x.txt"), &ReadOptions::default());
         let e = out[0].as_ref().unwrap_err();
         assert_eq!(e.source, "/nonexistent/dir/x.txt");
         assert!(e.message.contains("cannot read"));
@@ -634,11 +543,7 @@ mod tests {
                 n @ 0..=4 => Some(InputFormat::ALL[n as usize]),
                 _ => None,
             };
-            let opts = ReadOptions {
-                format,
-                max_turn_chars: Some(8),
-                ..Default::default()
-            };
+            let opts = ReadOptions { format, max_turn_chars: Some(8), ..Default::default() };
             for call in read_bytes("fuzz.txt", &bytes, &opts).into_iter().flatten() {
                 let _ = assign_roles(call, &RoleHints::default());
             }

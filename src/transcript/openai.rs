@@ -21,10 +21,7 @@ enum Content {
 }
 
 #[derive(Deserialize)]
-#[serde(
-    untagged,
-    expecting = "a content part like {\"type\": \"text\", \"text\": \"…\"}"
-)]
+#[serde(untagged, expecting = "a content part like {\"type\": \"text\", \"text\": \"…\"}")]
 enum Part {
     Text(String),
     Object {
@@ -44,10 +41,7 @@ impl Content {
                 for part in parts {
                     let text = match part {
                         Part::Text(s) => s,
-                        Part::Object {
-                            kind,
-                            text: Some(t),
-                        } if kind.as_deref().is_none_or(|k| k == "text") => t,
+                        Part::Object { kind, text: Some(t) } if kind.as_deref().is_none_or(|k| k == "text") => t,
                         Part::Object { .. } => continue,
                     };
                     push_continuation(out.get_or_insert_with(String::new), &text);
@@ -76,10 +70,7 @@ pub(crate) fn to_turns(
                     file,
                     pos.line,
                     pos.column,
-                    format!(
-                        "unknown chat role \"{}\"; expected system, user, assistant or tool",
-                        msg.role
-                    ),
+                    format!("unknown chat role \"{}\"; expected system, user, assistant or tool", msg.role),
                 ));
             }
         };
@@ -116,11 +107,7 @@ mod tests {
         let call = json::parse("sims/a.json", text).remove(0).unwrap();
         assert_eq!(call.id, "sim-1");
         assert_eq!(call.meta["prompt_version"], "v3");
-        let got: Vec<_> = call
-            .turns
-            .iter()
-            .map(|t| (t.speaker.as_str(), t.text.as_str(), t.role_hint))
-            .collect();
+        let got: Vec<_> = call.turns.iter().map(|t| (t.speaker.as_str(), t.text.as_str(), t.role_hint)).collect();
         assert_eq!(
             got,
             [
@@ -134,23 +121,10 @@ mod tests {
 
     #[test]
     fn unknown_role_and_bad_content() {
-        let e = json::parse(
-            "x.json",
-            r#"{"messages": [{"role": "narrator", "content": "x"}]}"#,
-        )
-        .remove(0)
-        .unwrap_err();
+        let e = json::parse("x.json", r#"{"messages": [{"role": "narrator", "content": "x"}]}"#).remove(0).unwrap_err();
         assert!(e.message.contains("unknown chat role \"narrator\""), "{e}");
         assert_eq!(e.source, "x.json:1:15");
-        let e = json::parse(
-            "x.json",
-            r#"{"messages": [{"role": "user", "content": 3}]}"#,
-        )
-        .remove(0)
-        .unwrap_err();
-        assert!(
-            e.message.contains("a string or an array of content parts"),
-            "{e}"
-        );
+        let e = json::parse("x.json", r#"{"messages": [{"role": "user", "content": 3}]}"#).remove(0).unwrap_err();
+        assert!(e.message.contains("a string or an array of content parts"), "{e}");
     }
 }

@@ -6,9 +6,7 @@
 //! sentence punctuation, and is followed by `:` or `：`. `http://…` and times like `10:30` are
 //! content, not labels.
 
-use super::{
-    Position, RawCall, RawTurn, chars_before, excerpt, file_stem, parse_time, push_continuation,
-};
+use super::{Position, RawCall, RawTurn, chars_before, excerpt, file_stem, parse_time, push_continuation};
 use crate::error::InputError;
 use regex::Regex;
 use std::collections::BTreeMap;
@@ -49,36 +47,14 @@ pub(crate) fn is_labelled_line(line: &str) -> bool {
 fn split_line(line: &str) -> (Option<Labelled<'_>>, &str) {
     let line = line.trim();
     let Some(c) = TIMESTAMP.captures(line) else {
-        return (
-            label(line).map(|(speaker, content)| Labelled {
-                speaker,
-                content,
-                start: None,
-                end: None,
-            }),
-            line,
-        );
+        return (label(line).map(|(speaker, content)| Labelled { speaker, content, start: None, end: None }), line);
     };
-    let start = c
-        .name("s")
-        .or_else(|| c.name("bs"))
-        .and_then(|m| parse_time(m.as_str()));
-    let end = c
-        .name("e")
-        .or_else(|| c.name("be"))
-        .and_then(|m| parse_time(m.as_str()));
+    let start = c.name("s").or_else(|| c.name("bs")).and_then(|m| parse_time(m.as_str()));
+    let end = c.name("e").or_else(|| c.name("be")).and_then(|m| parse_time(m.as_str()));
     let after = c.get(0).map_or(0, |m| m.end());
     let rest = line.get(after..).unwrap_or_default().trim_start();
     match label(rest) {
-        Some((speaker, content)) => (
-            Some(Labelled {
-                speaker,
-                content,
-                start,
-                end,
-            }),
-            rest,
-        ),
+        Some((speaker, content)) => (Some(Labelled { speaker, content, start, end }), rest),
         None if c.name("s").is_some() => (None, rest),
         None => (None, line),
     }
@@ -117,10 +93,7 @@ fn bracketed(s: &str) -> Option<(&str, &str)> {
     };
     let open_len = s.chars().next()?.len_utf8();
     let inner_end = s.find(close)?;
-    Some((
-        s.get(open_len..inner_end)?,
-        s.get(inner_end + close.len_utf8()..)?,
-    ))
+    Some((s.get(open_len..inner_end)?, s.get(inner_end + close.len_utf8()..)?))
 }
 
 /// `坐席: …` → up to the first colon of either width.
@@ -131,9 +104,8 @@ fn plain_label(s: &str) -> Option<(&str, &str)> {
 
 fn valid_label(label: &str) -> bool {
     const PUNCT: &[char] = &[
-        '，', '。', '！', '？', '、', '；', '…', '“', '”', '‘', '’', '「', '」', '《', '》', ',',
-        '.', '!', '?', ';', '"', '\'', '/', '\\', '=', '<', '>', '{', '}', '[', ']', '#', '：',
-        ':',
+        '，', '。', '！', '？', '、', '；', '…', '“', '”', '‘', '’', '「', '」', '《', '》', ',', '.', '!', '?', ';',
+        '"', '\'', '/', '\\', '=', '<', '>', '{', '}', '[', ']', '#', '：', ':',
     ];
     !label.is_empty()
         && label.chars().count() <= MAX_LABEL_CHARS
@@ -174,10 +146,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<RawCall, InputError> {
                 start: l.start,
                 end: l.end,
                 role_hint: None,
-                pos: Position {
-                    line: line_no,
-                    column,
-                },
+                pos: Position { line: line_no, column },
             }),
             (None, rest) => match turns.last_mut() {
                 Some(turn) => push_continuation(&mut turn.text, rest),
@@ -196,12 +165,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<RawCall, InputError> {
             },
         }
     }
-    Ok(RawCall {
-        id: id.unwrap_or_else(|| file_stem(source)),
-        source: source.to_string(),
-        meta,
-        turns,
-    })
+    Ok(RawCall { id: id.unwrap_or_else(|| file_stem(source)), source: source.to_string(), meta, turns })
 }
 
 #[cfg(test)]
@@ -209,9 +173,7 @@ mod tests {
     use super::*;
 
     fn labelled(line: &str) -> Option<(String, String)> {
-        split_line(line)
-            .0
-            .map(|l| (l.speaker.to_string(), l.content.to_string()))
+        split_line(line).0.map(|l| (l.speaker.to_string(), l.content.to_string()))
     }
 
     fn pair(a: &str, b: &str) -> Option<(String, String)> {
@@ -223,10 +185,7 @@ mod tests {
         assert_eq!(labelled("坐席：您好"), pair("坐席", "您好"));
         assert_eq!(labelled("客户: 你好"), pair("客户", "你好"));
         assert_eq!(labelled("  A:hi"), pair("A", "hi"));
-        assert_eq!(
-            labelled("[SPEAKER 1]: hello there"),
-            pair("SPEAKER 1", "hello there")
-        );
+        assert_eq!(labelled("[SPEAKER 1]: hello there"), pair("SPEAKER 1", "hello there"));
         assert_eq!(labelled("【客服】：您好"), pair("客服", "您好"));
         assert_eq!(labelled("spk0: 你好"), pair("spk0", "你好"));
         assert_eq!(labelled("说话人1：2点可以"), pair("说话人1", "2点可以"));
@@ -241,10 +200,7 @@ mod tests {
         assert_eq!(labelled("下午3:30到公司"), None);
         assert_eq!(labelled("好的，那我跟您说：这个套餐"), None);
         assert_eq!(labelled("this is a very long sentence: with a colon"), None);
-        assert_eq!(
-            labelled("一二三四五六七八九十一二三四五六七八九十一：太长"),
-            None
-        );
+        assert_eq!(labelled("一二三四五六七八九十一二三四五六七八九十一：太长"), None);
         assert_eq!(labelled("没有冒号的一行"), None);
         assert_eq!(labelled("[未闭合：内容"), None);
         assert!(!is_labelled_line("# agent: 李明"));
@@ -253,21 +209,13 @@ mod tests {
     #[test]
     fn timestamps() {
         let l = split_line("[00:01:05] 坐席：您好").0.unwrap();
-        assert_eq!(
-            (l.speaker, l.content, l.start, l.end),
-            ("坐席", "您好", Some(65.0), None)
-        );
+        assert_eq!((l.speaker, l.content, l.start, l.end), ("坐席", "您好", Some(65.0), None));
         let l = split_line("[01:05]客户：嗯").0.unwrap();
         assert_eq!((l.speaker, l.start), ("客户", Some(65.0)));
         let l = split_line("00:01:05 A: hi").0.unwrap();
         assert_eq!((l.speaker, l.start), ("A", Some(65.0)));
-        let l = split_line("[00:00:01.500 --> 00:00:03,250] [SPEAKER 2]: ok")
-            .0
-            .unwrap();
-        assert_eq!(
-            (l.speaker, l.start, l.end),
-            ("SPEAKER 2", Some(1.5), Some(3.25))
-        );
+        let l = split_line("[00:00:01.500 --> 00:00:03,250] [SPEAKER 2]: ok").0.unwrap();
+        assert_eq!((l.speaker, l.start, l.end), ("SPEAKER 2", Some(1.5), Some(3.25)));
     }
 
     #[test]
@@ -280,14 +228,7 @@ mod tests {
         assert_eq!(call.meta.get("agent").map(String::as_str), Some("李明"));
         assert_eq!(call.meta.len(), 1);
         let texts: Vec<_> = call.turns.iter().map(|t| t.text.as_str()).collect();
-        assert_eq!(
-            texts,
-            [
-                "您好，我是李明",
-                "hello world # not metadata here",
-                "10:30 可以吗？"
-            ]
-        );
+        assert_eq!(texts, ["您好，我是李明", "hello world # not metadata here", "10:30 可以吗？"]);
         assert_eq!(call.turns[0].start, Some(1.0));
         assert_eq!(call.turns[1].pos, Position { line: 7, column: 1 });
         assert_eq!(call.turns[2].start, None);
@@ -309,19 +250,7 @@ mod tests {
 
     #[test]
     fn odd_input_never_panics() {
-        for t in [
-            "：",
-            ":",
-            "[",
-            "【",
-            "[]:",
-            "【】：x",
-            "# :",
-            "#",
-            "[00:00]",
-            "00:00:00 ",
-            "A:\u{0}",
-        ] {
+        for t in ["：", ":", "[", "【", "[]:", "【】：x", "# :", "#", "[00:00]", "00:00:00 ", "A:\u{0}"] {
             let _ = parse("x", t);
             let _ = is_labelled_line(t);
         }

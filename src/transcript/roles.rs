@@ -13,19 +13,10 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// Agent labels that always apply, in addition to the rubric's.
-pub const BUILTIN_AGENT_ALIASES: &[&str] = &[
-    "坐席",
-    "客服",
-    "销售",
-    "顾问",
-    "agent",
-    "assistant",
-    "客服人员",
-    "业务员",
-];
+pub const BUILTIN_AGENT_ALIASES: &[&str] =
+    &["坐席", "客服", "销售", "顾问", "agent", "assistant", "客服人员", "业务员"];
 /// Customer labels that always apply, in addition to the rubric's.
-pub const BUILTIN_CUSTOMER_ALIASES: &[&str] =
-    &["客户", "用户", "customer", "user", "caller", "顾客"];
+pub const BUILTIN_CUSTOMER_ALIASES: &[&str] = &["客户", "用户", "customer", "user", "caller", "顾客"];
 
 /// What the rubric and the command line know about who is who.
 #[derive(Default, Clone, Debug)]
@@ -80,9 +71,7 @@ pub fn assign_roles(call: RawCall, hints: &RoleHints) -> Result<Transcript, Inpu
             .map(|(r, s)| (r, s, None));
     }
 
-    let unmapped: Vec<usize> = (0..speakers.len())
-        .filter(|&i| decided[i].is_none())
-        .collect();
+    let unmapped: Vec<usize> = (0..speakers.len()).filter(|&i| decided[i].is_none()).collect();
     let agent_taken = decided.iter().flatten().any(|d| d.0 == Role::Agent);
     let customer_taken = decided.iter().flatten().any(|d| d.0 == Role::Customer);
     if !unmapped.is_empty() {
@@ -102,12 +91,7 @@ pub fn assign_roles(call: RawCall, hints: &RoleHints) -> Result<Transcript, Inpu
         .iter()
         .zip(&decided)
         .map(|(s, d)| {
-            d.map(|(role, source, evidence_score)| SpeakerRole {
-                speaker: s.to_string(),
-                role,
-                source,
-                evidence_score,
-            })
+            d.map(|(role, source, evidence_score)| SpeakerRole { speaker: s.to_string(), role, source, evidence_score })
         })
         .collect();
     let roles = match roles {
@@ -119,10 +103,7 @@ pub fn assign_roles(call: RawCall, hints: &RoleHints) -> Result<Transcript, Inpu
         .turns
         .into_iter()
         .map(|t| {
-            let speaker_role = index
-                .get(&t.speaker)
-                .and_then(|&i| roles.get(i))
-                .map(|r| r.role);
+            let speaker_role = index.get(&t.speaker).and_then(|&i| roles.get(i)).map(|r| r.role);
             Turn {
                 role: t.role_hint.or(speaker_role).unwrap_or(Role::Customer),
                 speaker: t.speaker,
@@ -133,13 +114,7 @@ pub fn assign_roles(call: RawCall, hints: &RoleHints) -> Result<Transcript, Inpu
             }
         })
         .collect();
-    Ok(Transcript {
-        id: call.id,
-        source: call.source,
-        meta: call.meta,
-        turns,
-        roles,
-    })
+    Ok(Transcript { id: call.id, source: call.source, meta: call.meta, turns, roles })
 }
 
 fn unmappable(source: &str, speakers: &[String]) -> InputError {
@@ -219,8 +194,7 @@ fn alias_matches(label: &str, alias: &str) -> bool {
     let suffix = rest.trim_start_matches([' ', '_', '-', '#']);
     let separated = suffix.len() < rest.len();
     let alias_ends_cjk = alias.chars().last().is_some_and(|c| !c.is_ascii());
-    let digits =
-        !suffix.is_empty() && suffix.len() <= 3 && suffix.bytes().all(|b| b.is_ascii_digit());
+    let digits = !suffix.is_empty() && suffix.len() <= 3 && suffix.bytes().all(|b| b.is_ascii_digit());
     let letter = suffix.len() == 1 && suffix.bytes().all(|b| b.is_ascii_alphabetic());
     digits || (letter && (separated || alias_ends_cjk))
 }
@@ -234,21 +208,12 @@ fn infer(
     hints: &RoleHints,
     decided: &mut [Option<(Role, RoleSource, Option<f64>)>],
 ) {
-    let script: Vec<String> = hints
-        .script_lines
-        .iter()
-        .map(|l| squash(l))
-        .filter(|l| l.chars().count() >= 2)
-        .collect();
+    let script: Vec<String> = hints.script_lines.iter().map(|l| squash(l)).filter(|l| l.chars().count() >= 2).collect();
     let scores: Vec<(usize, f64)> = unmapped
         .iter()
         .map(|&i| {
-            let texts: Vec<&str> = call
-                .turns
-                .iter()
-                .filter(|t| t.speaker == speakers[i])
-                .map(|t| t.text.as_str())
-                .collect();
+            let texts: Vec<&str> =
+                call.turns.iter().filter(|t| t.speaker == speakers[i]).map(|t| t.text.as_str()).collect();
             (i, agent_score(&texts, hints, &script))
         })
         .collect();
@@ -258,20 +223,15 @@ fn infer(
         return;
     }
     for &(i, score) in &scores {
-        let role = if score == best {
-            Role::Agent
-        } else {
-            Role::Customer
-        };
+        let role = if score == best { Role::Agent } else { Role::Customer };
         decided[i] = Some((role, RoleSource::Inferred, Some(score)));
     }
 }
 
 /// `(我是|这里是|我这边是|我叫|我们是)` — what follows within 12 characters is checked for a
 /// name or an organisation.
-static SELF_INTRO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"我这边是|这里是|我们是|我是|我叫|(?i:this is|calling from)").expect("valid regex")
-});
+static SELF_INTRO: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"我这边是|这里是|我们是|我是|我叫|(?i:this is|calling from)").expect("valid regex"));
 /// Words that mark an organisation or an agent's job title right after a self-introduction.
 const ORG_WORDS: &[&str] = &[
     "公司",
@@ -299,25 +259,15 @@ static ASKS_WHO: LazyLock<Regex> =
 /// Rounded to 3 decimals so results are stable byte for byte.
 fn agent_score(texts: &[&str], hints: &RoleHints, script: &[String]) -> f64 {
     let all = texts.join("\n").to_lowercase();
-    let cues: Vec<String> = hints
-        .agent_cues
-        .iter()
-        .map(|c| c.trim().to_lowercase())
-        .filter(|c| !c.is_empty())
-        .collect();
+    let cues: Vec<String> =
+        hints.agent_cues.iter().map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()).collect();
     let cue_hits = cues.iter().filter(|c| all.contains(c.as_str())).count();
     let intro = SELF_INTRO.find_iter(&all).any(|m| {
         if m.as_str() == "我叫" {
             return true;
         }
-        let window: String = all
-            .get(m.end()..)
-            .unwrap_or_default()
-            .chars()
-            .take(12)
-            .collect();
-        ORG_WORDS.iter().any(|w| window.contains(w))
-            || cues.iter().any(|c| window.contains(c.as_str()))
+        let window: String = all.get(m.end()..).unwrap_or_default().chars().take(12).collect();
+        ORG_WORDS.iter().any(|w| window.contains(w)) || cues.iter().any(|c| window.contains(c.as_str()))
     });
     let asks = ASKS_WHO.is_match(&all);
     let similarity = texts
@@ -326,19 +276,13 @@ fn agent_score(texts: &[&str], hints: &RoleHints, script: &[String]) -> f64 {
         .filter(|t| t.chars().count() >= 2)
         .flat_map(|t| script.iter().map(move |l| strsim::sorensen_dice(&t, l)))
         .fold(0.0, f64::max);
-    let score = 3.0 * cue_hits as f64
-        + if intro { 2.0 } else { 0.0 }
-        + if asks { 1.0 } else { 0.0 }
-        + 3.0 * similarity;
+    let score = 3.0 * cue_hits as f64 + if intro { 2.0 } else { 0.0 } + if asks { 1.0 } else { 0.0 } + 3.0 * similarity;
     (score * 1000.0).round() / 1000.0
 }
 
 /// Letters and digits only, lowercased: punctuation and spacing differ between ASR and scripts.
 fn squash(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 #[cfg(test)]
@@ -371,28 +315,18 @@ mod tests {
             agent_aliases: vec!["李明".into()],
             customer_aliases: vec!["张强".into()],
             agent_cues: vec!["长江移动".into(), "李明".into()],
-            script_lines: vec![
-                "您好，我是长江移动通信公司的客户经理李明".into(),
-                "想给您介绍一款乐享畅聊套餐".into(),
-            ],
+            script_lines: vec!["您好，我是长江移动通信公司的客户经理李明".into(), "想给您介绍一款乐享畅聊套餐".into()],
             ..Default::default()
         }
     }
 
     fn summary(t: &Transcript) -> Vec<(String, Role, RoleSource)> {
-        t.roles
-            .iter()
-            .map(|r| (r.speaker.clone(), r.role, r.source))
-            .collect()
+        t.roles.iter().map(|r| (r.speaker.clone(), r.role, r.source)).collect()
     }
 
     #[test]
     fn aliases_builtin_and_rubric() {
-        let t = assign_roles(
-            call(&[("客户", "喂"), ("李明", "您好"), ("坐席2", "嗯")]),
-            &hints(),
-        )
-        .unwrap();
+        let t = assign_roles(call(&[("客户", "喂"), ("李明", "您好"), ("坐席2", "嗯")]), &hints()).unwrap();
         assert_eq!(
             summary(&t),
             [
@@ -417,49 +351,26 @@ mod tests {
 
     #[test]
     fn remaining_speaker_gets_the_other_role() {
-        let t = assign_roles(
-            call(&[("A", "您好"), ("客户", "嗯")]),
-            &RoleHints::default(),
-        )
-        .unwrap();
+        let t = assign_roles(call(&[("A", "您好"), ("客户", "嗯")]), &RoleHints::default()).unwrap();
         assert_eq!(t.roles[0].role, Role::Agent);
         assert_eq!(t.roles[0].source, RoleSource::Remaining);
-        let t = assign_roles(
-            call(&[("A", "您好"), ("坐席", "嗯"), ("B", "啊")]),
-            &RoleHints::default(),
-        )
-        .unwrap();
-        assert_eq!(
-            summary(&t)[2],
-            ("B".into(), Role::Customer, RoleSource::Remaining)
-        );
+        let t = assign_roles(call(&[("A", "您好"), ("坐席", "嗯"), ("B", "啊")]), &RoleHints::default()).unwrap();
+        assert_eq!(summary(&t)[2], ("B".into(), Role::Customer, RoleSource::Remaining));
     }
 
     #[test]
     fn cli_beats_alias_and_format_beats_cli() {
-        let h = RoleHints {
-            cli_agent: Some("客户".into()),
-            ..Default::default()
-        };
+        let h = RoleHints { cli_agent: Some("客户".into()), ..Default::default() };
         let t = assign_roles(call(&[("客户", "您好"), ("X", "嗯")]), &h).unwrap();
-        assert_eq!(
-            summary(&t)[0],
-            ("客户".into(), Role::Agent, RoleSource::Cli)
-        );
+        assert_eq!(summary(&t)[0], ("客户".into(), Role::Agent, RoleSource::Cli));
         assert_eq!(t.roles[1].role, Role::Customer);
 
         let mut c = call(&[("user", "hi"), ("assistant", "hello")]);
         c.turns[0].role_hint = Some(Role::Customer);
         c.turns[1].role_hint = Some(Role::Agent);
-        let h = RoleHints {
-            cli_agent: Some("user".into()),
-            ..Default::default()
-        };
+        let h = RoleHints { cli_agent: Some("user".into()), ..Default::default() };
         let t = assign_roles(c, &h).unwrap();
-        assert_eq!(
-            summary(&t)[0],
-            ("user".into(), Role::Customer, RoleSource::Format)
-        );
+        assert_eq!(summary(&t)[0], ("user".into(), Role::Customer, RoleSource::Format));
     }
 
     #[test]
@@ -467,10 +378,7 @@ mod tests {
         // The customer picks up and speaks first; label order must not decide.
         let c = call(&[
             ("SPEAKER 1", "喂，哪位？"),
-            (
-                "SPEAKER 2",
-                "您好，我是长江移动通信公司的客户经理李明，请问是张强先生吗？",
-            ),
+            ("SPEAKER 2", "您好，我是长江移动通信公司的客户经理李明，请问是张强先生吗？"),
             ("SPEAKER 1", "是我，什么事"),
             ("SPEAKER 2", "想给您介绍一款乐享畅聊套餐"),
         ]);
@@ -480,33 +388,20 @@ mod tests {
         assert_eq!(t.roles[1].source, RoleSource::Inferred);
         assert!(t.roles[1].evidence_score.unwrap() > t.roles[0].evidence_score.unwrap());
         let roles: Vec<Role> = t.turns.iter().map(|t| t.role).collect();
-        assert_eq!(
-            roles,
-            [Role::Customer, Role::Agent, Role::Customer, Role::Agent]
-        );
+        assert_eq!(roles, [Role::Customer, Role::Agent, Role::Customer, Role::Agent]);
     }
 
     #[test]
     fn infers_without_rubric_from_self_introduction() {
-        let c = call(&[
-            ("spk0", "喂"),
-            ("spk1", "您好，我这边是某某银行的客服专员，请问是王女士吗"),
-        ]);
+        let c = call(&[("spk0", "喂"), ("spk1", "您好，我这边是某某银行的客服专员，请问是王女士吗")]);
         let t = assign_roles(c, &RoleHints::default()).unwrap();
-        assert_eq!(
-            summary(&t)[1],
-            ("spk1".into(), Role::Agent, RoleSource::Inferred)
-        );
+        assert_eq!(summary(&t)[1], ("spk1".into(), Role::Agent, RoleSource::Inferred));
         assert_eq!(t.roles[1].evidence_score, Some(3.0));
     }
 
     #[test]
     fn unmappable_speakers_are_listed() {
-        let e = assign_roles(
-            call(&[("A", "喂"), ("B", "嗯"), ("A", "好的")]),
-            &RoleHints::default(),
-        )
-        .unwrap_err();
+        let e = assign_roles(call(&[("A", "喂"), ("B", "嗯"), ("A", "好的")]), &RoleHints::default()).unwrap_err();
         assert_eq!(e.source, "calls/c.txt");
         assert_eq!(
             e.message,
@@ -526,10 +421,7 @@ mod tests {
         c.turns[0].role_hint = Some(Role::Agent);
         c.turns[1].role_hint = Some(Role::Customer);
         c.source = "calls/batch.jsonl:7".into();
-        c.turns[1].pos = Position {
-            line: 7,
-            column: 30,
-        };
+        c.turns[1].pos = Position { line: 7, column: 30 };
         let e = assign_roles(c, &RoleHints::default()).unwrap_err();
         assert!(e.message.contains("both roles"), "{e}");
         assert_eq!(e.source, "calls/batch.jsonl:7:30");

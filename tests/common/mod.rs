@@ -56,7 +56,11 @@ pub fn score_json(args: &[&str]) -> Value {
     let out = callqa().arg("score").arg("--format").arg("json").args(args).output().unwrap();
     assert!(out.status.code().is_some(), "killed by a signal");
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
@@ -79,7 +83,8 @@ pub fn diff(call: &Value, label: &Label) -> Vec<String> {
         d.push(format!("end_condition: got {}, want {}", call["end_condition"], label.end_condition));
     }
     for (id, want) in &label.criteria {
-        let got = call["criteria"].as_array().unwrap().iter().find(|c| c["id"] == id.as_str()).map(|c| c["passed"].as_bool());
+        let got =
+            call["criteria"].as_array().unwrap().iter().find(|c| c["id"] == id.as_str()).map(|c| c["passed"].as_bool());
         let got = got.flatten();
         if got != *want {
             d.push(format!("criterion {id}: got {got:?}, want {want:?}"));

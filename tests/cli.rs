@@ -1,0 +1,176 @@
+//! End-to-end tests of the `callqa` binary: exit codes, error messages, the JSON contract,
+//! determinism, and a second rubric written only in the rubric language.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn data(name: &str) -> String {
+    repo(&format!("tests/data/{name}")).to_string_lossy().into_owned()
+}
+
+#[test]
+fn unknown_format_is_exit_2_with_the_file() {
+    callqa()
+        .args(["score", &data("noformat.txt")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("noformat.txt").and(predicate::str::contains("input format")));
+}
+
+#[test]
+fn unmappable_speakers_are_named() {
+    callqa().args(["score", &data("unmappable.txt")]).assert().code(2).stderr(
+        predicate::str::contains("\"甲\"")
+            .and(predicate::str::contains("\"乙\""))
+            .and(predicate::str::contains("--agent")),
+    );
+}
+
+#[test]
+fn agent_flag_maps_unknown_speakers() {
+    let doc = score_json(&["--agent", "甲", &data("unmappable.txt")]);
+    let call = &doc["calls"][0];
+    assert_eq!(call["turns"][0]["role"], "agent");
+    assert_eq!(call["turns"][1]["role"], "customer");
+    assert_eq!(call["roles"][0]["source"], "cli");
+}
+
+#[test]
+fn invalid_rubric_lists_every_problem_with_line_and_column() {
+    let out = callqa().args(["rubric", "check", &data("bad-rubric.toml")]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in [
+        "bad-rubric.toml:6:6",
+        "invalid regex",
+        "duplicate step id `greeting`",
+        "undefined lexicon `@nope`",
+        "undefined signal `undefined_signal`",
+        "code `X1`",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    // Scoring with it is refused the same way.
+    callqa().args(["score", "--rubric", &data("bad-rubric.toml"), &data("renewal-good.txt")]).assert().code(2);
+}
+
+#[test]
+fn the_default_rubric_checks_clean() {
+    callqa()
+        .args(["rubric", "check", &repo("rubrics/changjiang-plan-upsell.toml").to_string_lossy()])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_bad_file_does_not_stop_the_batch() {
+    let doc = score_json(&[&data("noformat.txt"), &repo("fixtures/dev/faithful_contact.txt").to_string_lossy()]);
+    assert_eq!(doc["calls"].as_array().unwrap().len(), 1);
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0]["source"].as_str().unwrap().contains("noformat.txt"));
+    assert_eq!(doc["aggregate"]["errors"], 1);
+    // Some calls were scored, so the run succeeds unless --strict.
+    callqa()
+        .args(["score", &data("noformat.txt"), &repo("fixtures/dev/faithful_contact.txt").to_string_lossy()])
+        .assert()
+        .code(0);
+    callqa()
+        .args([
+            "score",
+            "--strict",
+            &data("noformat.txt"),
+            &repo("fixtures/dev/faithful_contact.txt").to_string_lossy(),
+        ])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn json_follows_contract_v1_and_spans_point_at_the_original_text() {
+    let doc = score_json(&[&repo("fixtures/dev").to_string_lossy()]);
+    assert_eq!(doc["schema"], "callqa/results/v1");
+    assert_eq!(doc["rubric"]["id"], "changjiang-plan-upsell");
+    let mut findings = 0;
+    for call in doc["calls"].as_array().unwrap() {
+        for key in [
+            "call_id",
+            "source",
+            "score",
+            "verdict",
+            "auto_fail",
+            "criteria",
+            "steps",
+            "end_condition",
+            "findings",
+            "turns",
+        ] {
+            assert!(call.get(key).is_some(), "{key} missing in {}", call["call_id"]);
+        }
+        let turns = call["turns"].as_array().unwrap();
+        for f in call["findings"].as_array().unwrap() {
+            findings += 1;
+            let t = f["turn"].as_u64().unwrap() as usize;
+            let text: Vec<char> = turns[t]["text"].as_str().unwrap().chars().collect();
+            let (a, b) = (f["span"][0].as_u64().unwrap() as usize, f["span"][1].as_u64().unwrap() as usize);
+            assert!(a <= b && b <= text.len(), "span out of range in {}", call["call_id"]);
+            let excerpt = f["excerpt"].as_str().unwrap();
+            let original: String = text[a..b].iter().collect();
+            assert!(original.starts_with(excerpt.trim_end_matches('…')), "{excerpt} vs {original}");
+            assert!(["critical", "major", "minor", "info"].contains(&f["severity"].as_str().unwrap()));
+            assert!(!f["message"].as_str().unwrap().is_empty());
+        }
+        for c in call["criteria"].as_array().unwrap() {
+            assert_eq!(c["score"].is_null(), c["passed"].is_null(), "N/A must be null in both fields");
+        }
+    }
+    assert!(findings > 20, "the dev fixtures contain many violations");
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    let run =
+        || callqa().args(["score", "--format", "json", "fixtures/dev"]).current_dir(repo("")).output().unwrap().stdout;
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn a_second_rubric_needs_no_code() {
+    let rubric = data("broadband-renewal.toml");
+    callqa().args(["rubric", "check", &rubric]).assert().success();
+    let doc = score_json(&["--rubric", &rubric, &data("renewal-good.txt"), &data("renewal-bad.txt")]);
+    assert_eq!(doc["rubric"]["id"], "broadband-renewal");
+    let calls: Vec<&Value> = doc["calls"].as_array().unwrap().iter().collect();
+    let good = calls.iter().find(|c| c["call_id"] == "renewal-good").unwrap();
+    assert_eq!(good["verdict"], "pass", "{good:#}");
+    assert_eq!(good["end_condition"], "renewed");
+    assert!(good["steps"].as_array().unwrap().iter().all(|s| s["covered"] == true));
+    let bad = calls.iter().find(|c| c["call_id"] == "renewal-bad").unwrap();
+    assert_eq!(bad["verdict"], "fail");
+    assert_eq!(bad["end_condition"], "declined");
+    assert_eq!(bad["auto_fail"], true);
+    let codes: Vec<&str> = bad["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"BB001") && codes.contains(&"BB002"), "{codes:?}");
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    callqa().args(["score", "--help"]).assert().success().stdout(predicate::str::contains("Exit codes"));
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    let text = std::fs::read(repo("fixtures/dev/faithful_contact.txt")).unwrap();
+    let out = callqa().args(["score", "--format", "json", "-"]).write_stdin(text).output().unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["calls"][0]["source"], "<stdin>");
+    assert_eq!(doc["calls"][0]["verdict"], "pass");
+}
+
+#[test]
+fn markup_in_transcripts_is_kept_as_text() {
+    let doc = score_json(&[&data("injection.txt")]);
+    assert!(doc["calls"][0]["turns"][0]["text"].as_str().unwrap().contains("<script>"));
+}
