@@ -1,8 +1,8 @@
 //! The command line: clap definitions, turned into library calls. The library never sees clap.
 
-use anyhow::{Context, Result};
-use callqa::error::InputError;
-use callqa::eval::result::CallResult;
+use anyhow::{Context, Result, bail};
+use callqa::batch::{self, Shard};
+use callqa::gate::{self, GateConfig, Thresholds};
 use callqa::inputs::{self, Input};
 use callqa::report::{self, Results, RubricRef};
 use callqa::rubric::{self, CompiledRubric};
@@ -10,7 +10,7 @@ use callqa::transcript::{Encoding, InputFormat, ReadOptions};
 use callqa::{Engine, Options};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const EXIT_CODES: &str = "Exit codes:\n  0  success (and the gate held)\n  1  the gate failed: quality below the bar\n  2  usage, rubric or input error";
 
@@ -24,9 +24,20 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Score calls against a rubric: steps covered, findings with evidence, verdict.
+    /// Score calls: steps covered, findings with evidence, verdict per call.
     #[command(after_help = EXIT_CODES)]
     Score(ScoreArgs),
+    /// Score calls and write results.json, calls.csv, summary.md and junit.xml to a directory.
+    #[command(after_help = EXIT_CODES)]
+    Report(ReportArgs),
+    /// Check a results.json against thresholds and a baseline; exit 1 when the gate fails.
+    #[command(after_help = EXIT_CODES)]
+    Gate(GateArgs),
+    /// Compare two results.json files: flipped calls, new and resolved findings.
+    Compare(CompareArgs),
+    /// Merge partial results.json files (shards) into the results of one run over everything.
+    #[command(after_help = EXIT_CODES)]
+    Merge(MergeArgs),
     /// Work with rubric files.
     #[command(subcommand)]
     Rubric(RubricCommand),
@@ -42,16 +53,16 @@ enum RubricCommand {
 }
 
 #[derive(Args, Debug)]
-struct ScoreArgs {
+struct InputArgs {
     /// Transcript files or directories (searched recursively); `-` reads stdin.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Rubric file (TOML). Default: the embedded rubrics/changjiang-plan-upsell.toml.
     #[arg(long, short)]
     rubric: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, short, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// Only files matching this glob (relative to each directory given), e.g. '**/*.jsonl'.
+    #[arg(long)]
+    glob: Vec<String>,
     /// Force the input format instead of detecting it.
     #[arg(long, value_parser = parse_format)]
     input_format: Option<InputFormat>,
@@ -64,9 +75,46 @@ struct ScoreArgs {
     /// The speaker label that is the customer.
     #[arg(long, value_name = "NAME")]
     customer: Option<String>,
+    /// Only evaluate shard i of n (by a hash of the call id), e.g. 2/3.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// Aggregate per value of this meta field too (agent, team, prompt_version, date …).
+    #[arg(long, value_name = "FIELD")]
+    group_by: Option<String>,
     /// Exit 2 when any input could not be read (default: report it and go on).
     #[arg(long)]
     strict: bool,
+    /// Number of threads (default: all cores).
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
+}
+
+#[derive(Args, Debug, Default)]
+struct GateFlags {
+    /// Gate config file (TOML with a [gate] table: the keys below, plus baseline).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Minimum mean call score (0–100).
+    #[arg(long)]
+    min_score: Option<f64>,
+    /// Minimum pass rate (a fraction: 0.9 = 90%).
+    #[arg(long)]
+    min_pass_rate: Option<f64>,
+    /// Most calls allowed to auto-fail.
+    #[arg(long)]
+    max_auto_fail: Option<usize>,
+    /// Most input errors allowed.
+    #[arg(long)]
+    max_errors: Option<usize>,
+    /// Minimum pass rate of one criterion, e.g. overpromise=0.95 (repeatable).
+    #[arg(long, value_name = "ID=RATE", value_parser = parse_criterion_min)]
+    min_criterion: Vec<(String, f64)>,
+    /// Baseline results.json to compare with.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Largest allowed drop against the baseline, in points of mean score and of pass rate.
+    #[arg(long)]
+    max_drop: Option<f64>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -75,8 +123,72 @@ enum Format {
     Table,
     /// Output contract v1 (one JSON document).
     Json,
-    /// One call result per line.
+    /// One call result per line (for stream processors).
     Jsonl,
+}
+
+#[derive(Args, Debug)]
+struct ScoreArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    #[command(flatten)]
+    gate: GateFlags,
+}
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Directory to write the reports to (created if needed).
+    #[arg(long, short)]
+    out: PathBuf,
+    #[command(flatten)]
+    gate: GateFlags,
+}
+
+#[derive(Args, Debug)]
+struct GateArgs {
+    /// The results.json of the run to check.
+    results: PathBuf,
+    #[command(flatten)]
+    gate: GateFlags,
+}
+
+#[derive(Args, Debug)]
+struct CompareArgs {
+    /// The baseline results.json.
+    old: PathBuf,
+    /// The new results.json.
+    new: PathBuf,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = CompareFormat::Text)]
+    format: CompareFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum CompareFormat {
+    /// Plain text.
+    Text,
+    /// JSON.
+    Json,
+    /// Markdown.
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// Partial results.json files.
+    #[arg(required = true)]
+    parts: Vec<PathBuf>,
+    /// Write every report format to this directory (default: results.json to stdout).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Aggregate per value of this meta field (default: the field the parts were grouped by).
+    #[arg(long, value_name = "FIELD")]
+    group_by: Option<String>,
 }
 
 fn parse_format(s: &str) -> Result<InputFormat, String> {
@@ -86,6 +198,22 @@ fn parse_format(s: &str) -> Result<InputFormat, String> {
 fn parse_encoding(s: &str) -> Result<Encoding, String> {
     s.parse().map_err(|_| format!("unknown encoding `{s}`; valid: utf-8, utf-16le, utf-16be, gbk"))
 }
+
+fn parse_criterion_min(s: &str) -> Result<(String, f64), String> {
+    let (id, v) = s.split_once('=').ok_or_else(|| format!("expected ID=RATE, e.g. overpromise=0.95, got `{s}`"))?;
+    let v: f64 = v.trim().parse().map_err(|_| format!("`{v}` is not a number"))?;
+    Ok((id.trim().to_string(), v))
+}
+
+/// An error that maps to a specific exit code (the message is already printed).
+#[derive(Debug)]
+struct Exit(i32);
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}", self.0)
+    }
+}
+impl std::error::Error for Exit {}
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> i32 {
@@ -99,11 +227,18 @@ pub fn run() -> i32 {
     };
     let result = match cli.command {
         Command::Score(args) => score(args),
+        Command::Report(args) => report_cmd(args),
+        Command::Gate(args) => gate_cmd(args),
+        Command::Compare(args) => compare(args),
+        Command::Merge(args) => merge(args),
         Command::Rubric(RubricCommand::Check { file }) => rubric_check(&file),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
+            if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
+                return *code;
+            }
             if is_broken_pipe(&e) {
                 return 0;
             }
@@ -117,18 +252,18 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
 }
 
-fn load_rubric(path: Option<&PathBuf>) -> std::result::Result<CompiledRubric, i32> {
+fn load_rubric(path: Option<&PathBuf>) -> Result<CompiledRubric> {
     let loaded = match path {
         Some(p) => rubric::from_path(p),
         None => rubric::default_rubric(),
     };
     loaded.map_err(|e| {
         eprintln!("{e}");
-        2
+        Exit(2).into()
     })
 }
 
-fn rubric_check(file: &std::path::Path) -> Result<i32> {
+fn rubric_check(file: &Path) -> Result<i32> {
     match rubric::from_path(file) {
         Ok(r) => {
             println!(
@@ -148,40 +283,121 @@ fn rubric_check(file: &std::path::Path) -> Result<i32> {
     }
 }
 
-fn score(args: ScoreArgs) -> Result<i32> {
-    let rubric = match load_rubric(args.rubric.as_ref()) {
-        Ok(r) => r,
-        Err(code) => return Ok(code),
-    };
+/// Reads, scores and orders every input; input errors are printed to stderr.
+fn run_batch(args: &InputArgs) -> Result<Results> {
+    let rubric = load_rubric(args.rubric.as_ref())?;
     let options = Options {
         read: ReadOptions { format: args.input_format, encoding: args.encoding, ..Default::default() },
-        agent: args.agent,
-        customer: args.customer,
+        agent: args.agent.clone(),
+        customer: args.customer.clone(),
     };
     let engine = Engine::new(rubric, options);
-    let (inputs, mut errors) = inputs::expand(&args.paths);
-    let mut calls: Vec<CallResult> = Vec::new();
-    for input in &inputs {
-        let results = match input {
-            Input::File(p) => engine.score_path(p),
-            Input::Stdin => {
-                let mut buf = Vec::new();
-                io::stdin().read_to_end(&mut buf).context("reading stdin")?;
-                engine.score_bytes("<stdin>", &buf)
-            }
-        };
-        for r in results {
-            match r {
-                Ok(c) => calls.push(c),
-                Err(e) => errors.push(e),
-            }
+    let glob = if args.glob.is_empty() {
+        None
+    } else {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &args.glob {
+            b.add(globset::Glob::new(g).with_context(|| format!("invalid --glob `{g}`"))?);
+        }
+        Some(b.build()?)
+    };
+    let (inputs, mut errors) = inputs::expand(&args.paths, glob.as_ref());
+    let stdin = if inputs.contains(&Input::Stdin) {
+        let mut buf = Vec::new();
+        io::stdin().read_to_end(&mut buf).context("reading stdin")?;
+        Some(buf)
+    } else {
+        None
+    };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()?;
+    let batch = pool.install(|| batch::score(&engine, &inputs, stdin.as_deref(), args.shard));
+    if let Some(s) = args.shard {
+        errors.retain(|e| s.contains(&e.source));
+    }
+    errors.extend(batch.errors);
+    let rubric_ref =
+        RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
+    let results = Results::new(rubric_ref, batch.calls, errors, args.group_by.as_deref());
+    for e in &results.errors {
+        eprintln!("error: {e}");
+    }
+    Ok(results)
+}
+
+/// 2 when nothing could be scored, or with `--strict` when anything could not be read.
+fn input_exit(results: &Results, strict: bool) -> Result<()> {
+    let failed = !results.errors.is_empty() && (strict || results.calls.is_empty());
+    if failed { Err(Exit(2).into()) } else { Ok(()) }
+}
+
+fn read_results(path: &Path) -> Result<Results> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let r: Results = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a callqa results.json (contract v1)", path.display()))?;
+    if r.schema != report::SCHEMA {
+        bail!("{}: schema `{}` is not `{}`", path.display(), r.schema, report::SCHEMA);
+    }
+    Ok(r)
+}
+
+/// Resolves the gate flags (config file first, flags on top); None when no gate was asked for.
+fn thresholds(flags: &GateFlags) -> Result<Option<Thresholds>> {
+    let mut t = Thresholds::default();
+    if let Some(path) = &flags.config {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let cfg: GateConfig = toml::from_str(&text).map_err(|e| {
+            let at = e.span().map_or(String::new(), |s| {
+                let before = &text[..s.start.min(text.len())];
+                format!(
+                    ":{}:{}",
+                    before.matches('\n').count() + 1,
+                    before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1
+                )
+            });
+            anyhow::anyhow!("{}{at}: {}", path.display(), e.message())
+        })?;
+        t = cfg.gate;
+        if let Some(b) = &t.baseline
+            && b.is_relative()
+        {
+            t.baseline = Some(path.parent().unwrap_or(Path::new(".")).join(b));
         }
     }
-    let results = Results::new(
-        RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() },
-        calls,
-        errors,
-    );
+    let cli = Thresholds {
+        min_score: flags.min_score,
+        min_pass_rate: flags.min_pass_rate,
+        max_auto_fail: flags.max_auto_fail,
+        max_errors: flags.max_errors,
+        min_criterion: flags.min_criterion.iter().cloned().collect(),
+        max_drop: flags.max_drop,
+        baseline: flags.baseline.clone(),
+    };
+    t.merge(&cli);
+    let problems = t.problems();
+    if !problems.is_empty() {
+        bail!("invalid gate thresholds: {}", problems.join("; "));
+    }
+    Ok(t.is_set().then_some(t))
+}
+
+/// Applies the gate (if any) and prints its outcome to `out`; Ok(true) when it held.
+fn apply_gate(results: &Results, flags: &GateFlags, out: &mut dyn Write) -> Result<Option<gate::Outcome>> {
+    let Some(t) = thresholds(flags)? else { return Ok(None) };
+    let baseline = t.baseline.as_deref().map(read_results).transpose()?;
+    let outcome = gate::check(results, &t, baseline.as_ref());
+    gate::write_outcome(&outcome, out)?;
+    Ok(Some(outcome))
+}
+
+fn gate_exit(outcome: &Option<gate::Outcome>) -> i32 {
+    match outcome {
+        Some(o) if !o.held => 1,
+        _ => 0,
+    }
+}
+
+fn score(args: ScoreArgs) -> Result<i32> {
+    let results = run_batch(&args.input)?;
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match args.format {
@@ -191,17 +407,122 @@ fn score(args: ScoreArgs) -> Result<i32> {
                 report::json::write_line(c, &mut out)?;
             }
         }
-        Format::Table => report::table::write(&results, &mut out)?,
+        Format::Table => {
+            report::table::write(&results, &mut out)?;
+            if results.calls.len() > 1 {
+                report::table::write_aggregate(&results, &mut out)?;
+            }
+        }
     }
     out.flush()?;
-    // Errors go to stderr in every format, so stdout stays a clean report.
-    for e in &results.errors {
-        eprintln!("error: {e}");
-    }
-    Ok(exit_code(&results.errors, results.calls.len(), args.strict))
+    input_exit(&results, args.input.strict)?;
+    // The gate's outcome goes to stderr so stdout stays a clean report.
+    let outcome = apply_gate(&results, &args.gate, &mut io::stderr())?;
+    Ok(gate_exit(&outcome))
 }
 
-/// 2 when nothing could be scored, or with `--strict` when anything could not be read.
-fn exit_code(errors: &[InputError], calls: usize, strict: bool) -> i32 {
-    if !errors.is_empty() && (strict || calls == 0) { 2 } else { 0 }
+fn write_reports(dir: &Path, results: &Results, gate_outcome: Option<&gate::Outcome>) -> Result<()> {
+    let json = |o: &mut dyn Write| report::json::write(results, o);
+    let csv = |o: &mut dyn Write| report::csv::write(results, o);
+    let md = |o: &mut dyn Write| {
+        report::markdown::write(results, o)?;
+        match gate_outcome {
+            Some(g) => gate::write_markdown(g, o),
+            None => Ok(()),
+        }
+    };
+    let junit = |o: &mut dyn Write| report::junit::write(results, o);
+    let files: [(&str, report::output::Render); 4] =
+        [("results.json", &json), ("calls.csv", &csv), ("summary.md", &md), ("junit.xml", &junit)];
+    let written =
+        report::output::write_dir(dir, &files).with_context(|| format!("writing reports to {}", dir.display()))?;
+    for p in written {
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+fn report_cmd(args: ReportArgs) -> Result<i32> {
+    let results = run_batch(&args.input)?;
+    input_exit(&results, args.input.strict)?;
+    let mut gate_text = Vec::new();
+    let outcome = apply_gate(&results, &args.gate, &mut gate_text)?;
+    write_reports(&args.out, &results, outcome.as_ref())?;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    report::table::write_aggregate(&results, &mut out)?;
+    out.write_all(&gate_text)?;
+    out.flush()?;
+    Ok(gate_exit(&outcome))
+}
+
+fn gate_cmd(args: GateArgs) -> Result<i32> {
+    let results = read_results(&args.results)?;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let outcome = apply_gate(&results, &args.gate, &mut out)?;
+    if outcome.is_none() {
+        bail!(
+            "no thresholds given: pass --min-score, --min-pass-rate, --max-auto-fail, --min-criterion, --baseline/--max-drop or --config"
+        );
+    }
+    Ok(gate_exit(&outcome))
+}
+
+fn compare(args: CompareArgs) -> Result<i32> {
+    let (old, new) = (read_results(&args.old)?, read_results(&args.new)?);
+    let d = gate::diff(&old, &new);
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        CompareFormat::Text => gate::write_diff(&d, &mut out)?,
+        CompareFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &d)?;
+            writeln!(out)?;
+        }
+        CompareFormat::Markdown => {
+            let o = gate::Outcome { held: true, checks: Vec::new(), diff: Some(d) };
+            gate::write_markdown(&o, &mut out)?;
+        }
+    }
+    Ok(0)
+}
+
+fn merge(args: MergeArgs) -> Result<i32> {
+    let mut rubric: Option<RubricRef> = None;
+    let mut group_by = args.group_by.clone();
+    let (mut calls, mut errors) = (Vec::new(), Vec::new());
+    for p in &args.parts {
+        let part = read_results(p)?;
+        match &rubric {
+            None => rubric = Some(part.rubric.clone()),
+            Some(r) if *r != part.rubric => {
+                bail!(
+                    "{}: scored with rubric {} v{}, the other parts with {} v{}",
+                    p.display(),
+                    part.rubric.id,
+                    part.rubric.version,
+                    r.id,
+                    r.version
+                )
+            }
+            _ => {}
+        }
+        if group_by.is_none() {
+            group_by = part.aggregate.groups.first().map(|g| g.field.clone());
+        }
+        calls.extend(part.calls);
+        errors.extend(part.errors);
+    }
+    let Some(rubric) = rubric else { bail!("no parts given") };
+    let results = Results::new(rubric, calls, errors, group_by.as_deref());
+    match &args.out {
+        Some(dir) => write_reports(dir, &results, None)?,
+        None => {
+            let stdout = io::stdout();
+            let mut out = stdout.lock();
+            report::json::write(&results, &mut out)?;
+        }
+    }
+    Ok(0)
 }

@@ -15,8 +15,9 @@ pub enum Input {
 const EXTENSIONS: &[&str] = &["txt", "json", "jsonl", "ndjson", "csv"];
 
 /// Expands `paths`: files as given, directories recursively (sorted, only transcript
-/// extensions), `-` as stdin. Paths that do not exist are returned as errors.
-pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<crate::error::InputError>) {
+/// extensions, and only files matching `glob` — relative to the directory — when given), `-`
+/// as stdin. Paths that do not exist are returned as errors.
+pub fn expand(paths: &[PathBuf], glob: Option<&globset::GlobSet>) -> (Vec<Input>, Vec<crate::error::InputError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
@@ -25,6 +26,9 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<crate::error::InputError>) 
         } else if p.is_dir() {
             let mut found = Vec::new();
             walk(p, &mut found, &mut errors);
+            if let Some(g) = glob {
+                found.retain(|f| f.strip_prefix(p).is_ok_and(|rel| g.is_match(rel)));
+            }
             found.sort();
             inputs.extend(found.into_iter().map(Input::File));
         } else if p.exists() {

@@ -16,9 +16,11 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod batch;
 pub mod engine;
 pub mod error;
 pub mod eval;
+pub mod gate;
 pub mod inputs;
 pub mod report;
 pub mod rubric;

@@ -228,6 +228,10 @@ impl<'a> CallContext<'a> {
             .max_by(|a, b| a.confidence().total_cmp(&b.confidence()).reverse())
             .unwrap_or(Via::Cue);
         let &(start, end, _) = hits.iter().min_by_key(|h| (h.0, h.1))?;
+        // Evidence: all the matched parts when they sit close together (微信号已经记下), else
+        // the first one.
+        let union_end = hits.iter().map(|h| h.1).max().unwrap_or(end);
+        let end = if union_end - start <= 24 { union_end } else { end };
         Some(CueMatch { start, end, confidence, via })
     }
 

@@ -1,32 +1,26 @@
-//! Reports: the batch model ([`Results`]) and one renderer per format.
+//! Reports: the batch model ([`Results`], output contract v1) and one writer per format, each
+//! writing to any `io::Write`. [`output`] writes a report directory atomically.
 
+pub mod aggregate;
+pub mod csv;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod output;
 pub mod table;
 
 use crate::error::InputError;
-use crate::eval::result::{CallResult, Verdict};
+use crate::eval::result::CallResult;
+pub use aggregate::Aggregate;
 use serde::{Deserialize, Serialize};
 
 /// The identity of the rubric a batch was scored with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RubricRef {
     /// Rubric id.
     pub id: String,
     /// Rubric version.
     pub version: String,
-}
-
-/// Counts over the batch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Aggregate {
-    /// Calls evaluated.
-    pub calls: usize,
-    /// Calls that passed.
-    pub passed: usize,
-    /// Calls that failed.
-    pub failed: usize,
-    /// Records that could not be read.
-    pub errors: usize,
 }
 
 /// A scored batch: every input record ends up in `calls` or `errors`.
@@ -36,22 +30,60 @@ pub struct Results {
     pub schema: String,
     /// The rubric used.
     pub rubric: RubricRef,
-    /// Calls, ordered by source then position.
+    /// Calls, ordered by source path, then position in the file.
     pub calls: Vec<CallResult>,
-    /// Records that could not be read.
+    /// Records that could not be read, in the same order.
     pub errors: Vec<InputError>,
-    /// Counts.
+    /// The aggregate over the batch.
     pub aggregate: Aggregate,
 }
 
 /// The schema tag of output contract v1.
 pub const SCHEMA: &str = "callqa/results/v1";
 
+/// Sort key of a source `path`, `path:line` or `path:line:column`: the path, then the numbers.
+pub fn source_key(source: &str) -> (&str, usize, usize) {
+    let mut rest = source;
+    let mut nums = Vec::new();
+    while nums.len() < 2 {
+        match rest.rsplit_once(':') {
+            Some((head, tail)) if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) => {
+                nums.push(tail.parse().unwrap_or(usize::MAX));
+                rest = head;
+            }
+            _ => break,
+        }
+    }
+    nums.reverse();
+    (rest, nums.first().copied().unwrap_or(0), nums.get(1).copied().unwrap_or(0))
+}
+
 impl Results {
-    /// Builds the batch model.
-    pub fn new(rubric: RubricRef, calls: Vec<CallResult>, errors: Vec<InputError>) -> Self {
-        let passed = calls.iter().filter(|c| c.verdict == Verdict::Pass).count();
-        let aggregate = Aggregate { calls: calls.len(), passed, failed: calls.len() - passed, errors: errors.len() };
+    /// Builds the batch model: orders calls and errors by source, then computes the aggregate
+    /// (per `group_by` meta field when given).
+    pub fn new(
+        rubric: RubricRef,
+        mut calls: Vec<CallResult>,
+        mut errors: Vec<InputError>,
+        group_by: Option<&str>,
+    ) -> Self {
+        calls.sort_by(|a, b| source_key(&a.source).cmp(&source_key(&b.source)).then_with(|| a.call_id.cmp(&b.call_id)));
+        errors
+            .sort_by(|a, b| source_key(&a.source).cmp(&source_key(&b.source)).then_with(|| a.message.cmp(&b.message)));
+        let aggregate = aggregate::aggregate(&calls, &errors, group_by);
         Results { schema: SCHEMA.into(), rubric, calls, errors, aggregate }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_key;
+
+    #[test]
+    fn sources_sort_by_path_then_line_numerically() {
+        assert_eq!(source_key("a/b.jsonl:12"), ("a/b.jsonl", 12, 0));
+        assert_eq!(source_key("a/b.json:3:7"), ("a/b.json", 3, 7));
+        assert_eq!(source_key("c.txt"), ("c.txt", 0, 0));
+        assert!(source_key("x.jsonl:9") < source_key("x.jsonl:10"));
     }
 }

@@ -77,7 +77,7 @@ pub fn write_call(call: &CallResult, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// Writes every call, the errors and a one-line summary.
+/// Writes every call and a one-line summary (errors go to stderr, not here).
 pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
     for call in &results.calls {
         write_call(call, out)?;
@@ -88,4 +88,85 @@ pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
         "{} calls: {} passed, {} failed; {} input errors (rubric {} v{})",
         a.calls, a.passed, a.failed, a.errors, results.rubric.id, results.rubric.version
     )
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or("n/a".into(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// Writes the batch aggregate: overview, criteria, step funnel, findings, end conditions,
+/// worst calls and groups.
+pub fn write_aggregate(results: &Results, out: &mut dyn Write) -> io::Result<()> {
+    let a = &results.aggregate;
+    let mut t = table();
+    t.set_header(vec!["calls", "passed", "failed", "pass rate", "auto-fail", "errors", "mean", "median", "p10", "p90"]);
+    let s =
+        |f: fn(&super::aggregate::ScoreStats) -> f64| a.score.as_ref().map_or("n/a".into(), |x| format!("{:.1}", f(x)));
+    t.add_row(vec![
+        a.calls.to_string(),
+        a.passed.to_string(),
+        a.failed.to_string(),
+        pct(a.pass_rate),
+        a.auto_failed.to_string(),
+        a.errors.to_string(),
+        s(|x| x.mean),
+        s(|x| x.median),
+        s(|x| x.p10),
+        s(|x| x.p90),
+    ]);
+    writeln!(out, "{} v{}\n{t}", results.rubric.id, results.rubric.version)?;
+
+    let mut c = table();
+    c.set_header(vec!["criterion", "passed", "failed", "n/a", "pass rate"]);
+    for x in &a.criteria {
+        c.add_row(vec![x.id.clone(), x.passed.to_string(), x.failed.to_string(), x.na.to_string(), pct(x.pass_rate)]);
+    }
+    writeln!(out, "{c}")?;
+
+    let mut f = table();
+    f.set_header(vec!["step (script order)", "covered", "rate", ""]);
+    for x in &a.steps {
+        let bar = "█".repeat((x.rate * 20.0).round() as usize);
+        f.add_row(vec![x.id.clone(), x.covered.to_string(), format!("{:.1}%", x.rate * 100.0), bar]);
+    }
+    writeln!(out, "{f}")?;
+
+    if !a.findings.is_empty() {
+        let mut t = table();
+        t.set_header(vec!["code", "severity", "findings", "calls"]);
+        for x in &a.findings {
+            t.add_row(vec![x.code.clone(), x.severity.as_str().to_string(), x.count.to_string(), x.calls.to_string()]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    let ends: Vec<String> = a.end_conditions.iter().map(|e| format!("{} {}", e.id, e.count)).collect();
+    writeln!(out, "end conditions: {}", ends.join(" · "))?;
+    if !a.worst.is_empty() {
+        let mut t = table();
+        t.set_header(vec!["lowest-scoring failed calls", "score", "top finding"]);
+        for w in &a.worst {
+            let top = match (&w.top_code, &w.top_message) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                _ => String::new(),
+            };
+            t.add_row(vec![format!("{} ({})", w.call_id, w.source), fmt_score(w.score), top]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    if !a.groups.is_empty() {
+        let mut t = table();
+        t.set_header(vec![a.groups[0].field.as_str(), "calls", "passed", "pass rate", "mean score"]);
+        for g in &a.groups {
+            let ga = &g.aggregate;
+            t.add_row(vec![
+                g.value.clone(),
+                ga.calls.to_string(),
+                ga.passed.to_string(),
+                pct(ga.pass_rate),
+                fmt_score(ga.score.as_ref().map(|s| s.mean)),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    Ok(())
 }

@@ -1,0 +1,360 @@
+//! The aggregate over a batch: counts, score distribution, the step funnel, per-criterion pass
+//! rates, findings by code, end conditions and the worst calls — overall and per group.
+//!
+//! It is a pure function of the calls and errors, so partial results (shards) merge into exactly
+//! the aggregate of one run over everything: merge the calls, then recompute.
+
+use crate::error::InputError;
+use crate::eval::result::{CallResult, Verdict};
+use crate::rubric::model::Severity;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Score distribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreStats {
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub median: f64,
+    /// 10th percentile (nearest rank).
+    pub p10: f64,
+    /// 90th percentile (nearest rank).
+    pub p90: f64,
+    /// Lowest.
+    pub min: f64,
+    /// Highest.
+    pub max: f64,
+}
+
+/// One histogram bin `[from, to)` (the last bin includes 100).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bin {
+    /// Lower bound.
+    pub from: f64,
+    /// Upper bound.
+    pub to: f64,
+    /// Calls in the bin.
+    pub count: usize,
+}
+
+/// Coverage of one step over the batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepCoverage {
+    /// Step id.
+    pub id: String,
+    /// Calls that covered it.
+    pub covered: usize,
+    /// Share of evaluated calls (0–1).
+    pub rate: f64,
+}
+
+/// Pass counts of one criterion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriterionStats {
+    /// Criterion id.
+    pub id: String,
+    /// Calls where it passed.
+    pub passed: usize,
+    /// Calls where it failed.
+    pub failed: usize,
+    /// Calls where it did not apply.
+    pub na: usize,
+    /// passed / (passed + failed), null when it never applied.
+    pub pass_rate: Option<f64>,
+}
+
+/// How often a finding code occurred.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CodeCount {
+    /// Finding code.
+    pub code: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Findings.
+    pub count: usize,
+    /// Calls with at least one.
+    pub calls: usize,
+}
+
+/// How often an end condition was reached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndCount {
+    /// End condition id.
+    pub id: String,
+    /// Calls.
+    pub count: usize,
+}
+
+/// One of the lowest-scoring calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorstCall {
+    /// Call id.
+    pub call_id: String,
+    /// Source.
+    pub source: String,
+    /// Score.
+    pub score: Option<f64>,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// The most severe finding's code.
+    pub top_code: Option<String>,
+    /// Its message.
+    pub top_message: Option<String>,
+}
+
+/// The aggregate of a batch (or of one group of it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Aggregate {
+    /// Calls evaluated.
+    pub calls: usize,
+    /// Calls that passed.
+    pub passed: usize,
+    /// Calls that failed.
+    pub failed: usize,
+    /// Records that could not be read.
+    pub errors: usize,
+    /// Records read = calls + errors.
+    pub read: usize,
+    /// passed / calls, null without calls.
+    pub pass_rate: Option<f64>,
+    /// Calls auto-failed by a critical finding.
+    pub auto_failed: usize,
+    /// Score distribution over calls with a score.
+    pub score: Option<ScoreStats>,
+    /// Ten bins of ten points.
+    pub histogram: Vec<Bin>,
+    /// Step coverage in script order (a funnel).
+    pub steps: Vec<StepCoverage>,
+    /// Per criterion.
+    pub criteria: Vec<CriterionStats>,
+    /// Findings by code, most frequent first.
+    pub findings: Vec<CodeCount>,
+    /// End conditions, most frequent first.
+    pub end_conditions: Vec<EndCount>,
+    /// The ten lowest-scoring calls.
+    pub worst: Vec<WorstCall>,
+    /// Per value of the `--group-by` field, in value order (empty without grouping).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub groups: Vec<Group>,
+}
+
+/// The aggregate of the calls sharing one value of a meta field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    /// The meta field.
+    pub field: String,
+    /// Its value (`(none)` when a call lacks the field).
+    pub value: String,
+    /// The aggregate of these calls (errors are not attributed to groups).
+    pub aggregate: Aggregate,
+}
+
+/// How many worst calls are listed.
+const WORST: usize = 10;
+
+/// Rounds to four decimals (rates) so output is stable.
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn nearest_rank(sorted: &[f64], p: f64) -> f64 {
+    let n = sorted.len();
+    let rank = ((p / 100.0) * n as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(n) - 1]
+}
+
+fn stats(scores: &mut [f64]) -> Option<ScoreStats> {
+    if scores.is_empty() {
+        return None;
+    }
+    scores.sort_by(f64::total_cmp);
+    let n = scores.len();
+    let median = if n % 2 == 1 { scores[n / 2] } else { (scores[n / 2 - 1] + scores[n / 2]) / 2.0 };
+    Some(ScoreStats {
+        mean: round1(scores.iter().sum::<f64>() / n as f64),
+        median: round1(median),
+        p10: nearest_rank(scores, 10.0),
+        p90: nearest_rank(scores, 90.0),
+        min: scores[0],
+        max: scores[n - 1],
+    })
+}
+
+fn histogram(scores: &[f64]) -> Vec<Bin> {
+    let mut bins: Vec<Bin> =
+        (0..10).map(|i| Bin { from: f64::from(i) * 10.0, to: f64::from(i + 1) * 10.0, count: 0 }).collect();
+    for &s in scores {
+        let i = ((s / 10.0).floor() as usize).min(9);
+        bins[i].count += 1;
+    }
+    bins
+}
+
+fn severity_rank(s: Severity) -> u8 {
+    match s {
+        Severity::Critical => 0,
+        Severity::Major => 1,
+        Severity::Minor => 2,
+        Severity::Info => 3,
+    }
+}
+
+/// Computes the aggregate of `calls` and `errors`; `group_by` adds per-group aggregates.
+pub fn aggregate(calls: &[CallResult], errors: &[InputError], group_by: Option<&str>) -> Aggregate {
+    let mut agg = compute(calls, errors.len());
+    if let Some(field) = group_by {
+        let mut groups: BTreeMap<String, Vec<CallResult>> = BTreeMap::new();
+        for c in calls {
+            let value = c.meta.get(field).cloned().unwrap_or_else(|| "(none)".to_string());
+            groups.entry(value).or_default().push(c.clone());
+        }
+        agg.groups = groups
+            .into_iter()
+            .map(|(value, cs)| Group { field: field.to_string(), value, aggregate: compute(&cs, 0) })
+            .collect();
+    }
+    agg
+}
+
+fn compute(calls: &[CallResult], errors: usize) -> Aggregate {
+    let passed = calls.iter().filter(|c| c.verdict == Verdict::Pass).count();
+    let mut scores: Vec<f64> = calls.iter().filter_map(|c| c.score).collect();
+    let histogram = histogram(&scores);
+    let score = stats(&mut scores);
+
+    // Steps and criteria in the order the rubric gives them (first call that lists them).
+    let mut steps: Vec<StepCoverage> = Vec::new();
+    let mut criteria: Vec<CriterionStats> = Vec::new();
+    for c in calls {
+        for s in &c.steps {
+            let i = match steps.iter().position(|x| x.id == s.id) {
+                Some(i) => i,
+                None => {
+                    steps.push(StepCoverage { id: s.id.clone(), covered: 0, rate: 0.0 });
+                    steps.len() - 1
+                }
+            };
+            steps[i].covered += usize::from(s.covered);
+        }
+        for cr in &c.criteria {
+            let i = match criteria.iter().position(|x| x.id == cr.id) {
+                Some(i) => i,
+                None => {
+                    criteria.push(CriterionStats { id: cr.id.clone(), passed: 0, failed: 0, na: 0, pass_rate: None });
+                    criteria.len() - 1
+                }
+            };
+            match cr.passed {
+                Some(true) => criteria[i].passed += 1,
+                Some(false) => criteria[i].failed += 1,
+                None => criteria[i].na += 1,
+            }
+        }
+    }
+    for s in &mut steps {
+        s.rate = if calls.is_empty() { 0.0 } else { round4(s.covered as f64 / calls.len() as f64) };
+    }
+    for c in &mut criteria {
+        let judged = c.passed + c.failed;
+        c.pass_rate = (judged > 0).then(|| round4(c.passed as f64 / judged as f64));
+    }
+
+    let mut codes: BTreeMap<(String, u8), CodeCount> = BTreeMap::new();
+    for c in calls {
+        let mut seen: Vec<&str> = Vec::new();
+        for f in &c.findings {
+            let e = codes.entry((f.code.clone(), severity_rank(f.severity))).or_insert_with(|| CodeCount {
+                code: f.code.clone(),
+                severity: f.severity,
+                count: 0,
+                calls: 0,
+            });
+            e.count += 1;
+            if !seen.contains(&f.code.as_str()) {
+                seen.push(&f.code);
+                e.calls += 1;
+            }
+        }
+    }
+    let mut findings: Vec<CodeCount> = codes.into_values().collect();
+    findings.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+
+    let mut ends: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in calls {
+        *ends.entry(c.end_condition.as_str()).or_default() += 1;
+    }
+    let mut end_conditions: Vec<EndCount> =
+        ends.into_iter().map(|(id, count)| EndCount { id: id.to_string(), count }).collect();
+    end_conditions.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
+
+    let mut ranked: Vec<&CallResult> = calls.iter().collect();
+    ranked.sort_by(|a, b| {
+        let (sa, sb) = (a.score.unwrap_or(f64::INFINITY), b.score.unwrap_or(f64::INFINITY));
+        sa.total_cmp(&sb).then_with(|| a.source.cmp(&b.source)).then_with(|| a.call_id.cmp(&b.call_id))
+    });
+    let worst = ranked
+        .into_iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .take(WORST)
+        .map(|c| {
+            let top = c.findings.iter().min_by_key(|f| (severity_rank(f.severity), f.turn));
+            WorstCall {
+                call_id: c.call_id.clone(),
+                source: c.source.clone(),
+                score: c.score,
+                verdict: c.verdict,
+                top_code: top.map(|f| f.code.clone()),
+                top_message: top.map(|f| f.message.clone()),
+            }
+        })
+        .collect();
+
+    Aggregate {
+        calls: calls.len(),
+        passed,
+        failed: calls.len() - passed,
+        errors,
+        read: calls.len() + errors,
+        pass_rate: (!calls.is_empty()).then(|| round4(passed as f64 / calls.len() as f64)),
+        auto_failed: calls.iter().filter(|c| c.auto_fail).count(),
+        score,
+        histogram,
+        steps,
+        criteria,
+        findings,
+        end_conditions,
+        worst,
+        groups: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_nearest_rank() {
+        let mut s: Vec<f64> = (1..=10).map(f64::from).collect();
+        let st = stats(&mut s).unwrap();
+        assert_eq!((st.p10, st.median, st.p90, st.mean), (1.0, 5.5, 9.0, 5.5));
+    }
+
+    #[test]
+    fn histogram_puts_100_in_the_last_bin() {
+        let h = histogram(&[0.0, 9.9, 10.0, 100.0]);
+        assert_eq!(h[0].count, 2);
+        assert_eq!(h[1].count, 1);
+        assert_eq!(h[9].count, 1);
+    }
+
+    #[test]
+    fn empty_batch_has_no_rates() {
+        let a = aggregate(&[], &[], None);
+        assert_eq!((a.calls, a.pass_rate, a.score.is_none()), (0, None, true));
+    }
+}

@@ -1,0 +1,50 @@
+//! `calls.csv`: one row per call, a column per criterion and per step. UTF-8 with a BOM so
+//! Excel shows Chinese correctly.
+
+use super::Results;
+use std::io::{self, Write};
+
+/// Writes the CSV.
+pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all("\u{feff}".as_bytes())?;
+    let criteria: Vec<String> = results.aggregate.criteria.iter().map(|c| c.id.clone()).collect();
+    let steps: Vec<String> = results.aggregate.steps.iter().map(|s| s.id.clone()).collect();
+    let mut w = ::csv::Writer::from_writer(out);
+    let mut header: Vec<String> =
+        ["call_id", "source", "verdict", "score", "auto_fail", "end_condition", "findings", "top_finding"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    header.extend(criteria.iter().map(|c| format!("criterion:{c}")));
+    header.extend(steps.iter().map(|s| format!("step:{s}")));
+    w.write_record(&header)?;
+    for c in &results.calls {
+        let mut row = vec![
+            c.call_id.clone(),
+            c.source.clone(),
+            c.verdict.as_str().to_string(),
+            c.score.map(|s| format!("{s:.1}")).unwrap_or_default(),
+            c.auto_fail.to_string(),
+            c.end_condition.clone(),
+            c.findings.len().to_string(),
+            super::markdown::top_finding(c).unwrap_or_default(),
+        ];
+        for id in &criteria {
+            let v = c.criteria.iter().find(|x| &x.id == id).and_then(|x| x.passed);
+            row.push(match v {
+                Some(true) => "pass".into(),
+                Some(false) => "fail".into(),
+                None => "n/a".into(),
+            });
+        }
+        for id in &steps {
+            let s = c.steps.iter().find(|x| &x.id == id);
+            row.push(match s.and_then(|s| s.turn) {
+                Some(t) => format!("turn {t}"),
+                None => String::new(),
+            });
+        }
+        w.write_record(&row)?;
+    }
+    w.flush()
+}
