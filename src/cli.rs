@@ -87,6 +87,13 @@ struct InputArgs {
     /// Number of threads (default: all cores).
     #[arg(long, short = 'j')]
     threads: Option<usize>,
+    /// Show personal data (phone, ID and card numbers, e-mail, contact ids) in reports; by default
+    /// it is masked.
+    #[arg(long)]
+    show_pii: bool,
+    /// Also mask matches of this regex in reports (repeatable).
+    #[arg(long, value_name = "REGEX")]
+    redact: Vec<String>,
 }
 
 #[derive(Args, Debug, Default)]
@@ -317,7 +324,11 @@ fn run_batch(args: &InputArgs) -> Result<Results> {
     errors.extend(batch.errors);
     let rubric_ref =
         RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
-    let results = Results::new(rubric_ref, batch.calls, errors, args.group_by.as_deref());
+    let mut results = Results::new(rubric_ref, batch.calls, errors, args.group_by.as_deref());
+    if !args.show_pii {
+        let redactor = report::redact::Redactor::new(&args.redact).context("invalid --redact pattern")?;
+        redactor.results(&mut results);
+    }
     for e in &results.errors {
         eprintln!("error: {e}");
     }

@@ -7,6 +7,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod output;
+pub mod redact;
 pub mod table;
 
 use crate::error::InputError;
