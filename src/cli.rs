@@ -91,6 +91,13 @@ struct InputArgs {
     /// it is masked.
     #[arg(long)]
     show_pii: bool,
+    /// Largest input file read, in bytes (default 256 MiB); larger files are reported as errors.
+    #[arg(long, value_name = "BYTES")]
+    max_file_bytes: Option<usize>,
+    /// Longest turn accepted, in characters (default 20000): a longer "turn" is usually failed
+    /// diarization and is reported as an error.
+    #[arg(long, value_name = "CHARS")]
+    max_turn_chars: Option<usize>,
     /// Also mask matches of this regex in reports (repeatable).
     #[arg(long, value_name = "REGEX")]
     redact: Vec<String>,
@@ -294,7 +301,12 @@ fn rubric_check(file: &Path) -> Result<i32> {
 fn run_batch(args: &InputArgs) -> Result<Results> {
     let rubric = load_rubric(args.rubric.as_ref())?;
     let options = Options {
-        read: ReadOptions { format: args.input_format, encoding: args.encoding, ..Default::default() },
+        read: ReadOptions {
+            format: args.input_format,
+            encoding: args.encoding,
+            max_file_bytes: args.max_file_bytes,
+            max_turn_chars: args.max_turn_chars,
+        },
         agent: args.agent.clone(),
         customer: args.customer.clone(),
     };

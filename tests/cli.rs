@@ -174,3 +174,37 @@ fn markup_in_transcripts_is_kept_as_text() {
     let doc = score_json(&[&data("injection.txt")]);
     assert!(doc["calls"][0]["turns"][0]["text"].as_str().unwrap().contains("<script>"));
 }
+
+#[test]
+fn duplicate_call_ids_are_reported_not_scored_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = repo("fixtures/dev/faithful_contact.txt");
+    std::fs::create_dir(tmp.path().join("b")).unwrap();
+    std::fs::copy(&src, tmp.path().join("a.txt")).unwrap();
+    std::fs::copy(&src, tmp.path().join("b").join("a.txt")).unwrap();
+    let doc = score_json(&[&tmp.path().to_string_lossy()]);
+    assert_eq!(doc["calls"].as_array().unwrap().len(), 1);
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0]["message"].as_str().unwrap().contains("duplicate call id `a`"));
+    assert_eq!(doc["aggregate"]["read"], 2);
+}
+
+#[test]
+fn size_limits_are_configurable_and_explained() {
+    let out = callqa()
+        .args(["score", "--format", "json", "--max-turn-chars", "20"])
+        .arg(repo("fixtures/dev/faithful_contact.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "nothing could be scored");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--max-turn-chars") && err.contains("faithful_contact.txt:"), "{err}");
+    let out = callqa()
+        .args(["score", "--format", "json", "--max-file-bytes", "100"])
+        .arg(repo("fixtures/dev/faithful_contact.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-file-bytes"));
+}

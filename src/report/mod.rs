@@ -69,6 +69,26 @@ impl Results {
         group_by: Option<&str>,
     ) -> Self {
         calls.sort_by(|a, b| source_key(&a.source).cmp(&source_key(&b.source)).then_with(|| a.call_id.cmp(&b.call_id)));
+        // A call id names one call: a later call with the same id is reported, not scored twice
+        // (the gate and compare match calls by id).
+        let mut first_seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        let mut kept = Vec::with_capacity(calls.len());
+        for c in calls {
+            match first_seen.get(&c.call_id) {
+                Some(first) => errors.push(InputError {
+                    source: c.source.clone(),
+                    message: format!(
+                        "duplicate call id `{}` (first used by {first}); give each call a unique id",
+                        c.call_id
+                    ),
+                }),
+                None => {
+                    first_seen.insert(c.call_id.clone(), c.source.clone());
+                    kept.push(c);
+                }
+            }
+        }
+        let calls = kept;
         errors
             .sort_by(|a, b| source_key(&a.source).cmp(&source_key(&b.source)).then_with(|| a.message.cmp(&b.message)));
         let aggregate = aggregate::aggregate(&calls, &errors, group_by);
