@@ -17,9 +17,11 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod codes;
 pub mod engine;
 pub mod error;
 pub mod eval;
+pub mod explain;
 pub mod gate;
 pub mod inputs;
 pub mod report;
