@@ -455,8 +455,14 @@ fn write_reports(dir: &Path, results: &Results, gate_outcome: Option<&gate::Outc
         }
     };
     let junit = |o: &mut dyn Write| report::junit::write(results, o);
-    let files: [(&str, report::output::Render); 4] =
-        [("results.json", &json), ("calls.csv", &csv), ("summary.md", &md), ("junit.xml", &junit)];
+    let html = |o: &mut dyn Write| report::html::write(results, o);
+    let files: [(&str, report::output::Render); 5] = [
+        ("results.json", &json),
+        ("calls.csv", &csv),
+        ("summary.md", &md),
+        ("junit.xml", &junit),
+        ("report.html", &html),
+    ];
     let written =
         report::output::write_dir(dir, &files).with_context(|| format!("writing reports to {}", dir.display()))?;
     for p in written {

@@ -40,7 +40,7 @@ fn report_writes_every_format_and_each_parses() {
     let md = fs::read_to_string(tmp.path().join("summary.md")).unwrap();
     assert!(md.contains("### Script steps") && md.contains("| greeting |"));
     // No temporary files are left behind.
-    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 4);
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 5);
 }
 
 #[test]
@@ -48,7 +48,7 @@ fn committed_sample_reports_match_the_binary() {
     let tmp = tempfile::tempdir().unwrap();
     let out = report_to(tmp.path(), &[]);
     assert_eq!(out.status.code(), Some(0));
-    for name in ["results.json", "calls.csv", "summary.md", "junit.xml"] {
+    for name in ["results.json", "calls.csv", "summary.md", "junit.xml", "report.html"] {
         let want = fs::read(repo("reports").join(name)).unwrap_or_default();
         let got = fs::read(tmp.path().join(name)).unwrap();
         assert!(
@@ -87,7 +87,7 @@ fn shards_merge_into_exactly_the_single_run() {
     let merged = tmp.path().join("merged");
     let out = callqa().arg("merge").args(&parts).arg("--out").arg(&merged).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for name in ["results.json", "calls.csv", "summary.md", "junit.xml"] {
+    for name in ["results.json", "calls.csv", "summary.md", "junit.xml", "report.html"] {
         assert!(fs::read(whole.join(name)).unwrap() == fs::read(merged.join(name)).unwrap(), "{name} differs");
     }
 }
