@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Throughput, scaling, peak RSS and cold start of the release binary, against bare jieba-rs
+# segmentation of the same turn texts (issue #6). Prints one Markdown table (also written to
+# target/bench/results.md).
+#
+#   scripts/bench.sh                 # 20k synthetic calls (seed 42), 1 and 2 threads, cold start
+#   scripts/bench.sh --big           # also ~1 GiB of JSONL in one file: wall time and peak RSS
+#   scripts/bench.sh --calls 5000 --seed 7 --repeat 5 --crosswoz
+#
+# Options: --calls N (20000), --seed S (42), --repeat R (3; the median wall time is reported,
+# the largest peak RSS), --big, --big-mb M (1024), --crosswoz (mix in 10% CrossWOZ dialogues
+# from ../shared/corpora/crosswoz/test_compact.jsonl; off by default so the corpus is the same
+# on every machine).
+#
+# Needs GNU time at /usr/bin/time for peak RSS; when it is missing this script installs the
+# Debian package `time` with apt-get (root only). Uses hyperfine for cold start when it is on
+# PATH, else a loop of 20 timed runs.
+#
+# Wall-clock figures are only as good as the machine is quiet: the script prints the load
+# average and warns when something else is running. CPU seconds (user+sys) are reported too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CALLS=20000
+SEED=42
+REPEAT=3
+BIG=0
+BIG_MB=1024
+CROSSWOZ=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --calls) CALLS="$2"; shift 2 ;;
+        --seed) SEED="$2"; shift 2 ;;
+        --repeat) REPEAT="$2"; shift 2 ;;
+        --big) BIG=1; shift ;;
+        --big-mb) BIG_MB="$2"; shift 2 ;;
+        --crosswoz) CROSSWOZ=1; shift ;;
+        -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+
+if [ ! -x /usr/bin/time ]; then
+    echo "bench: GNU time (/usr/bin/time) is missing; installing the Debian package 'time' with apt-get" >&2
+    apt-get install -y time >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y time >/dev/null; }
+fi
+
+OUT=target/bench
+mkdir -p "$OUT"
+echo "bench: building release binary and examples" >&2
+cargo build --release --quiet --bin callqa --example gen_corpus --example bare_jieba
+BIN=target/release/callqa
+GEN=target/release/examples/gen_corpus
+BARE=target/release/examples/bare_jieba
+
+CW_ARGS=()
+CW_NOTE=""
+if [ "$CROSSWOZ" = 1 ]; then
+    CW=../shared/corpora/crosswoz/test_compact.jsonl
+    [ -f "$CW" ] || { echo "bench: --crosswoz: $CW not found" >&2; exit 2; }
+    CW_ARGS=(--crosswoz "$CW" --crosswoz-share 0.1)
+    CW_NOTE=", 10% CrossWOZ"
+fi
+
+# The corpus: one file, and the same calls split into 16 files (callqa parallelizes across
+# input files, so a single file shows what one big export gets).
+TAG="$CALLS-$SEED"
+if [ "$CROSSWOZ" = 1 ]; then TAG="$TAG-cw"; fi
+CORPUS="$OUT/corpus-$TAG.jsonl"
+SHARDS="$OUT/shards-$TAG"
+if [ ! -s "$CORPUS" ]; then
+    "$GEN" --calls "$CALLS" --seed "$SEED" "${CW_ARGS[@]}" --out "$CORPUS.tmp" && mv "$CORPUS.tmp" "$CORPUS"
+fi
+if [ ! -d "$SHARDS" ]; then
+    mkdir -p "$SHARDS.tmp"
+    split -n l/16 -d --additional-suffix=.jsonl "$CORPUS" "$SHARDS.tmp/part-"
+    mv "$SHARDS.tmp" "$SHARDS"
+fi
+BYTES=$(stat -c %s "$CORPUS")
+MB=$(awk -v b="$BYTES" 'BEGIN { printf "%.1f", b / 1048576 }')
+
+load() { cut -d' ' -f1 /proc/loadavg; }
+LOAD0=$(load)
+if awk -v l="$LOAD0" 'BEGIN { exit !(l > 0.5) }'; then
+    echo "bench: WARNING: load average $LOAD0 before the run: other processes compete for the cores; wall times will be low" >&2
+fi
+
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+max() { sort -g | tail -1; }
+
+# run LABEL THREADS INPUT... : REPEAT runs under /usr/bin/time; sets WALL (median s), CPU
+# (median user+sys s), RSS (max KiB).
+run() {
+    local label=$1 threads=$2
+    shift 2
+    local log="$OUT/time-$label.log"
+    : >"$log"
+    for _ in $(seq "$REPEAT"); do
+        /usr/bin/time -f '%e %U %S %M' -a -o "$log" "$BIN" score --format jsonl -j "$threads" "$@" >/dev/null
+    done
+    WALL=$(awk '{ print $1 }' "$log" | median)
+    CPU=$(awk '{ print $2 + $3 }' "$log" | median)
+    RSS=$(awk '{ print $4 }' "$log" | max)
+    echo "bench: $label: wall ${WALL}s cpu ${CPU}s peak RSS ${RSS} KiB" >&2
+}
+
+echo "bench: callqa over $CALLS calls ($MB MiB), $REPEAT runs each" >&2
+run file-j1 1 "$CORPUS"; F1_WALL=$WALL F1_CPU=$CPU F1_RSS=$RSS
+run file-j2 2 "$CORPUS"; F2_WALL=$WALL F2_CPU=$CPU F2_RSS=$RSS
+run shards-j1 1 "$SHARDS"; S1_WALL=$WALL S1_CPU=$CPU S1_RSS=$RSS
+run shards-j2 2 "$SHARDS"; S2_WALL=$WALL S2_CPU=$CPU S2_RSS=$RSS
+
+echo "bench: bare jieba-rs cut over the same turn texts" >&2
+"$BARE" "$CORPUS" --threads 1,2 --repeat "$REPEAT" | tee "$OUT/bare.txt" >&2
+kv() { grep "^$1" "$OUT/bare.txt" | grep -o "$2=[^ ]*" | cut -d= -f2; }
+TEXT_BYTES=$(kv corpus text_bytes)
+TURNS=$(kv corpus turns)
+J1_CALLS=$(grep 'threads=1 ' "$OUT/bare.txt" | grep -o 'calls_s=[^ ]*' | cut -d= -f2)
+J2_CALLS=$(grep 'threads=2 ' "$OUT/bare.txt" | grep -o 'calls_s=[^ ]*' | cut -d= -f2)
+J1_MBS=$(grep 'threads=1 ' "$OUT/bare.txt" | grep -o 'text_mb_s=[^ ]*' | cut -d= -f2)
+J2_MBS=$(grep 'threads=2 ' "$OUT/bare.txt" | grep -o 'text_mb_s=[^ ]*' | cut -d= -f2)
+
+echo "bench: cold start (one call: rubric, dictionary, score, JSON output)" >&2
+COLD_CMD=("$BIN" score --format json fixtures/dev/faithful_contact.txt)
+if command -v hyperfine >/dev/null; then
+    hyperfine --warmup 3 --runs 20 --export-json "$OUT/cold.json" -N "${COLD_CMD[*]}" >&2
+    COLD_MED=$(python3 -c "import json; r = json.load(open('$OUT/cold.json'))['results'][0]; print(round(r['median'] * 1000, 1))")
+    COLD_MIN=$(python3 -c "import json; r = json.load(open('$OUT/cold.json'))['results'][0]; print(round(r['min'] * 1000, 1))")
+    COLD_HOW="hyperfine, 20 runs"
+else
+    for _ in 1 2 3; do "${COLD_CMD[@]}" >/dev/null; done
+    : >"$OUT/cold.txt"
+    : >"$OUT/cold-cpu.txt"
+    for _ in $(seq 20); do
+        t0=$(date +%s%N)
+        /usr/bin/time -f '%U %S' -a -o "$OUT/cold-cpu.txt" "${COLD_CMD[@]}" >/dev/null
+        t1=$(date +%s%N)
+        echo $(((t1 - t0) / 1000)) >>"$OUT/cold.txt"
+    done
+    COLD_MED=$(awk '{ printf "%.1f\n", $1 / 1000 }' "$OUT/cold.txt" | median)
+    COLD_MIN=$(awk '{ printf "%.1f\n", $1 / 1000 }' "$OUT/cold.txt" | sort -g | head -1)
+    COLD_CPU=$(awk '{ printf "%.0f\n", ($1 + $2) * 1000 }' "$OUT/cold-cpu.txt" | median)
+    COLD_HOW="20 runs, date +%s%N; CPU ${COLD_CPU} ms (user+sys, median)"
+fi
+/usr/bin/time -f '%M' -o "$OUT/cold-rss.txt" "${COLD_CMD[@]}" >/dev/null
+COLD_RSS=$(cat "$OUT/cold-rss.txt")
+
+if [ "$BIG" = 1 ]; then
+    BIG_FILE="$OUT/big-$BIG_MB-$SEED.jsonl"
+    if [ ! -s "$BIG_FILE" ]; then
+        echo "bench: generating ~$BIG_MB MiB of JSONL" >&2
+        "$GEN" --mb "$BIG_MB" --seed "$SEED" --out "$BIG_FILE.tmp" && mv "$BIG_FILE.tmp" "$BIG_FILE"
+    fi
+    BIG_BYTES=$(stat -c %s "$BIG_FILE")
+    BIG_CALLS=$(wc -l <"$BIG_FILE")
+    echo "bench: big: $BIG_CALLS calls, $BIG_BYTES bytes (one file; --max-file-bytes raised above the 256 MiB default)" >&2
+    /usr/bin/time -f '%e %U %S %M' -o "$OUT/time-big.log" \
+        "$BIN" score --format jsonl -j 2 --max-file-bytes $((BIG_BYTES + 1)) "$BIG_FILE" >/dev/null
+    read -r BIG_WALL BIG_U BIG_S BIG_RSS <"$OUT/time-big.log"
+    echo "bench: big: wall ${BIG_WALL}s peak RSS ${BIG_RSS} KiB" >&2
+fi
+LOAD1=$(load)
+
+# ---------------------------------------------------------------------------------------------
+f() { awk "BEGIN { printf \"$1\", $2 }"; }
+callsps() { f "%.0f" "$CALLS / $1"; }
+mbps() { f "%.2f" "$BYTES / 1048576 / $1"; }
+textmbps() { f "%.2f" "$TEXT_BYTES / 1048576 / $1"; }
+mib() { f "%.0f" "$1 / 1024"; }
+ratio() { f "%.1f%%" "100 * ($CALLS / $1) / $2"; }
+scale() { f "%.2f×" "$1 / $2"; }
+CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+FLAGS=""
+if [ "$BIG" = 1 ]; then FLAGS="$FLAGS --big"; fi
+if [ "$CALLS" != 20000 ]; then FLAGS="$FLAGS --calls $CALLS"; fi
+if [ "$SEED" != 42 ]; then FLAGS="$FLAGS --seed $SEED"; fi
+if [ "$REPEAT" != 3 ]; then FLAGS="$FLAGS --repeat $REPEAT"; fi
+if [ "$CROSSWOZ" = 1 ]; then FLAGS="$FLAGS --crosswoz"; fi
+COMMIT=${BENCH_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
+{
+    echo "### callqa performance ($COMMIT)"
+    echo
+    echo "Corpus: \`gen_corpus --calls $CALLS --seed $SEED\`$CW_NOTE: $CALLS calls, $TURNS turns, $MB MiB of JSONL" \
+        "($(f "%.1f" "$TEXT_BYTES / 1048576") MiB of turn text). Machine: $(nproc) cores, $CPU_MODEL;" \
+        "load average $LOAD0 before, $LOAD1 after. Median of $REPEAT runs; \`score --format jsonl > /dev/null\`."
+    echo
+    echo "| run | threads | wall s | calls/s | MB/s (JSONL) | MB/s (text) | CPU s | bare jieba calls/s | ratio callqa ÷ jieba | peak RSS |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    echo "| 1 file | 1 | $F1_WALL | $(callsps "$F1_WALL") | $(mbps "$F1_WALL") | $(textmbps "$F1_WALL") | $F1_CPU | $J1_CALLS | $(ratio "$F1_WALL" "$J1_CALLS") | $(mib "$F1_RSS") MiB |"
+    echo "| 1 file | 2 | $F2_WALL | $(callsps "$F2_WALL") | $(mbps "$F2_WALL") | $(textmbps "$F2_WALL") | $F2_CPU | $J2_CALLS | $(ratio "$F2_WALL" "$J2_CALLS") | $(mib "$F2_RSS") MiB |"
+    echo "| 16 files | 1 | $S1_WALL | $(callsps "$S1_WALL") | $(mbps "$S1_WALL") | $(textmbps "$S1_WALL") | $S1_CPU | $J1_CALLS | $(ratio "$S1_WALL" "$J1_CALLS") | $(mib "$S1_RSS") MiB |"
+    echo "| 16 files | 2 | $S2_WALL | $(callsps "$S2_WALL") | $(mbps "$S2_WALL") | $(textmbps "$S2_WALL") | $S2_CPU | $J2_CALLS | $(ratio "$S2_WALL" "$J2_CALLS") | $(mib "$S2_RSS") MiB |"
+    echo
+    echo "| figure | value | target |"
+    echo "|---|---|---|"
+    echo "| bare jieba-rs \`cut(text, true)\`, 1 / 2 threads | $J1_MBS / $J2_MBS MB/s of text | |"
+    echo "| callqa ÷ bare jieba, 1 thread | $(ratio "$S1_WALL" "$J1_CALLS") | ≥ 50% |"
+    echo "| scaling 1 → 2 threads, 1 file | $(scale "$F1_WALL" "$F2_WALL") (bare jieba $(scale "$J2_CALLS" "$J1_CALLS")) | ≈ 2× |"
+    echo "| scaling 1 → 2 threads, 16 files | $(scale "$S1_WALL" "$S2_WALL") | ≈ 2× |"
+    echo "| cold start, one call (\`score --format json fixtures/dev/faithful_contact.txt\`) | median $COLD_MED ms, min $COLD_MIN ms ($COLD_HOW), peak RSS $(mib "$COLD_RSS") MiB | ≤ 150 ms |"
+    echo "| peak RSS, $CALLS calls ($MB MiB), 1 file | $(mib "$F1_RSS") MiB | |"
+    if [ "$BIG" = 1 ]; then
+        echo "| peak RSS, $BIG_CALLS calls ($(f "%.0f" "$BIG_BYTES / 1048576") MiB) in one file, -j 2 | $(mib "$BIG_RSS") MiB (wall ${BIG_WALL} s, CPU $(f "%.1f" "$BIG_U + $BIG_S") s, $(f "%.0f" "$BIG_CALLS / $BIG_WALL") calls/s) | ≤ 200 MiB |"
+    fi
+    echo
+    echo "Command: \`scripts/bench.sh$FLAGS\`"
+} | tee "$OUT/results.md"
