@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod calibrate;
 pub mod codes;
 pub mod engine;
 pub mod error;
