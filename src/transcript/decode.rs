@@ -45,16 +45,37 @@ fn detect_and_decode(source: &str, bytes: &[u8]) -> Result<(String, Encoding), I
     // The encoding that decoded further is the likelier intent; point at its first bad byte.
     let (enc, at) = if gb_bad > utf8_bad { (Encoding::Gb18030, gb_bad) } else { (Encoding::Utf8, utf8_bad) };
     let pos = position_of(enc, bytes, at);
+    let hint = match utf16_guess(bytes) {
+        Some(order) => {
+            format!("it has NUL bytes, like UTF-16 without a byte order mark: pass --encoding {order}")
+        }
+        None => "convert it to UTF-8 or pass --encoding".to_string(),
+    };
     Err(InputError::at(
         source,
         pos.line,
         pos.column,
         format!(
             "invalid byte sequence at byte offset {at}: the file is neither UTF-8 (first invalid \
-             byte at offset {utf8_bad}) nor GB18030/GBK (first invalid byte at offset {gb_bad}); \
-             convert it to UTF-8 or pass --encoding"
+             byte at offset {utf8_bad}) nor GB18030/GBK (first invalid byte at offset {gb_bad}); {hint}"
         ),
     ))
+}
+
+/// Text never holds NUL, but UTF-16 stores every ASCII character (`:`, digits, newlines) with a
+/// zero byte: after it (little endian, odd offsets) or before it (big endian, even offsets).
+fn utf16_guess(bytes: &[u8]) -> Option<&'static str> {
+    let (mut even, mut odd) = (0usize, 0usize);
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == 0 {
+            if i % 2 == 0 { even += 1 } else { odd += 1 }
+        }
+    }
+    match (even, odd) {
+        (0, 0) => None,
+        (e, o) if o >= e => Some("utf-16le"),
+        _ => Some("utf-16be"),
+    }
 }
 
 /// A UTF-16 file without a BOM decodes as "valid" UTF-8 full of NULs; no transcript holds NUL,
@@ -219,6 +240,20 @@ mod tests {
         let e = decode("calls/x.txt", &b, None).unwrap_err();
         assert!(e.message.contains("byte offset 9"), "{e}");
         assert_eq!(e.source, "calls/x.txt:2:4");
+    }
+
+    /// Issue #5: UTF-16 without a BOM that is not valid UTF-8 either (CJK text: `：` is
+    /// `1A FF`) gets the `--encoding` it needs, in the right byte order.
+    #[test]
+    fn utf16_without_bom_gets_a_hint() {
+        let le = utf16("坐席：您好\n客户：嗯", false, false);
+        let e = decode("f", &le, None).unwrap_err();
+        assert!(e.message.contains("pass --encoding utf-16le"), "{e}");
+        let be = utf16("坐席：您好\n客户：嗯", true, false);
+        let e = decode("f", &be, None).unwrap_err();
+        assert!(e.message.contains("pass --encoding utf-16be"), "{e}");
+        // Forced, both decode.
+        assert_eq!(decode("f", &le, Some(Encoding::Utf16Le)).unwrap().0, "坐席：您好\n客户：嗯");
     }
 
     #[test]

@@ -132,7 +132,13 @@ pub(crate) fn parse_record(rec: &Record<'_>, n: usize, total: usize) -> Result<R
 /// A serde_json error at `line:column` of a slice starting at byte `base` → file position.
 /// serde_json counts columns in bytes; the contract counts characters.
 fn serde_error(file: &str, index: &LineIndex<'_>, text: &str, base: usize, e: &serde_json::Error) -> InputError {
-    let message = strip_position(&e.to_string());
+    let mut message = strip_position(&e.to_string());
+    if e.is_eof() {
+        message.push_str(
+            ": the JSON ends before the call is complete (a truncated export?); expected the rest \
+             of the call object and its closing brackets",
+        );
+    }
     if e.line() == 0 {
         let pos = index.position(base);
         return InputError::at(file, pos.line, pos.column, message);
@@ -424,6 +430,19 @@ mod tests {
         // Character column 34 (the stray `}`); serde_json alone would say byte column 40.
         assert_eq!(e.source, "x.json:2:34");
         assert!(!e.message.contains(" at line "), "{e}");
+    }
+
+    /// Issue #5: a truncated export names where it ends and what was expected.
+    #[test]
+    fn truncated_json_says_so() {
+        let text = "{\"id\": \"c1\", \"turns\": [\n  {\"speaker\": \"坐席\", \"text\": \"您好";
+        let e = parse("x.json", text).remove(0).unwrap_err();
+        assert_eq!(e.source, "x.json:2:32");
+        assert!(e.message.starts_with("EOF while parsing a string: the JSON ends before"), "{e}");
+        assert!(e.message.contains("truncated"), "{e}");
+        // Syntax errors that are not at the end get no such note.
+        let e = parse("x.json", "{\"turns\": [}]}").remove(0).unwrap_err();
+        assert!(!e.message.contains("truncated"), "{e}");
     }
 
     #[test]

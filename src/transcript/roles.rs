@@ -6,7 +6,7 @@
 //! "请问是…先生吗", similarity to the script). Label order is never evidence: diarizers number
 //! speakers by who spoke first, and customers often answer the phone first.
 
-use super::{RawCall, Role, RoleSource, SpeakerRole, Transcript, Turn};
+use super::{RawCall, RawTurn, Role, RoleSource, SpeakerRole, Transcript, Turn};
 use crate::error::InputError;
 use regex::Regex;
 use std::collections::HashMap;
@@ -96,7 +96,12 @@ pub fn assign_roles(call: RawCall, hints: &RoleHints) -> Result<Transcript, Inpu
         .collect();
     let roles = match roles {
         Some(r) if r.iter().any(|r| r.role == Role::Agent) => r,
-        _ => return Err(unmappable(&call.source, &speakers)),
+        Some(_) => return Err(no_agent(&call, &speakers)),
+        None => {
+            let undecided: Vec<&str> =
+                speakers.iter().zip(&decided).filter(|(_, d)| d.is_none()).map(|(s, _)| s.as_str()).collect();
+            return Err(unmappable(&call, &speakers, &undecided));
+        }
     };
 
     let turns = call
@@ -117,14 +122,43 @@ pub fn assign_roles(call: RawCall, hints: &RoleHints) -> Result<Transcript, Inpu
     Ok(Transcript { id: call.id, source: call.source, meta: call.meta, turns, roles })
 }
 
-fn unmappable(source: &str, speakers: &[String]) -> InputError {
-    let list: Vec<String> = speakers.iter().map(|s| format!("\"{s}\"")).collect();
-    InputError::file(
-        source,
+/// An error about a whole call, placed at `turn`'s position when the reader knows it (the file's
+/// `line:column`), else at the call's source.
+fn call_error(call: &RawCall, turn: Option<&RawTurn>, message: String) -> InputError {
+    match turn.map(|t| t.pos) {
+        Some(pos) if pos.line > 0 => InputError::at(super::file_of(&call.source), pos.line, pos.column.max(1), message),
+        _ => InputError::file(&call.source, message),
+    }
+}
+
+fn quoted(speakers: &[String]) -> String {
+    speakers.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+}
+
+/// Some speakers could not be mapped: points at the first turn of the first of them.
+fn unmappable(call: &RawCall, speakers: &[String], undecided: &[&str]) -> InputError {
+    let first = call.turns.iter().find(|t| undecided.contains(&t.speaker.as_str()));
+    call_error(
+        call,
+        first,
         format!(
             "cannot map speakers to roles: found speakers {}; add an alias in the rubric's [roles] \
              or pass --agent NAME / --customer NAME",
-            list.join(", ")
+            quoted(speakers)
+        ),
+    )
+}
+
+/// Every speaker is on the customer's side: a call with no agent turn cannot be judged.
+fn no_agent(call: &RawCall, speakers: &[String]) -> InputError {
+    call_error(
+        call,
+        call.turns.first(),
+        format!(
+            "the call has no agent turn: every speaker ({}) is on the customer's side; expected at \
+             least one agent turn (a speaker such as 坐席 or an agent alias in the rubric's [roles]), \
+             or pass --agent NAME",
+            quoted(speakers)
         ),
     )
 }
@@ -413,6 +447,35 @@ mod tests {
         assert!(assign_roles(c, &hints()).is_err());
         // Nobody on the agent side.
         assert!(assign_roles(call(&[("客户", "喂")]), &RoleHints::default()).is_err());
+    }
+
+    /// Issue #5: a call with no agent turn is reported as exactly that (not as unmappable
+    /// speakers), at the call's first turn.
+    #[test]
+    fn no_agent_turn_is_named() {
+        let mut c = call(&[("客户", "喂？"), ("用户", "听得到吗")]);
+        c.turns[0].pos = Position { line: 3, column: 1 };
+        let e = assign_roles(c, &RoleHints::default()).unwrap_err();
+        assert_eq!(e.source, "calls/c.txt:3:1");
+        assert!(e.message.starts_with("the call has no agent turn"), "{e}");
+        assert!(e.message.contains("\"客户\", \"用户\"") && e.message.contains("--agent"), "{e}");
+        // Format roles too: an OpenAI chat with only user messages.
+        let mut c = call(&[("user", "hi")]);
+        c.turns[0].role_hint = Some(Role::Customer);
+        assert!(assign_roles(c, &RoleHints::default()).unwrap_err().message.contains("no agent turn"));
+    }
+
+    /// Issue #5: unmappable speakers point at the first turn of a speaker that has no role.
+    #[test]
+    fn unmappable_points_at_the_first_undecided_turn() {
+        let mut c = call(&[("坐席2", "x"), ("A", "喂"), ("B", "嗯")]);
+        c.turns[0].role_hint = Some(Role::Customer);
+        for (t, line) in c.turns.iter_mut().zip(4..) {
+            t.pos = Position { line, column: 2 };
+        }
+        let e = assign_roles(c, &RoleHints::default()).unwrap_err();
+        assert_eq!(e.source, "calls/c.txt:5:2", "{e}");
+        assert!(e.message.contains("\"A\", \"B\""), "{e}");
     }
 
     #[test]
