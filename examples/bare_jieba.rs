@@ -6,17 +6,19 @@
 //!
 //! Reads a JSONL (or JSON array) corpus of call objects, collects every turn's `text` (no
 //! normalization), and times `Jieba::new().cut(text, true)` over all of them: single-threaded
-//! (a plain loop) and on an N-thread rayon pool (`par_iter` over the turns). Dictionary loading
-//! and reading the corpus are not timed. Each configuration runs `--repeat` times (default 3);
+//! (a plain loop) and on an N-thread rayon pool (`par_iter` over the turns). Dictionary loading,
+//! reading the corpus and building the pool are not timed. Each configuration runs `--repeat` times (default 3);
 //! the median is reported. Output is one `key=value` line per configuration (for scripts),
 //! preceded by a `corpus` line:
 //!
 //! ```text
 //! corpus calls=20000 turns=301234 text_bytes=30123456 dict_load_ms=412.3
-//! bare_jieba threads=1 secs=12.345 text_mb_s=2.44 turns_s=24400 calls_s=1620 tokens=4567890
+//! bare_jieba threads=1 secs=0.356 text_mb_s=74.11 turns_s=941764 calls_s=56246 tokens=6177948 cpu_secs=0.355 cpu_text_mb_s=74.3 cpu_calls_s=56338
 //! ```
 //!
-//! MB are MiB (2^20 bytes) of turn text, UTF-8.
+//! MB are MiB (2^20 bytes) of turn text, UTF-8. `cpu_*` (Linux) divide by the CPU time the
+//! threads spent instead of wall time: on a machine shared with other work, that is the figure
+//! to compare with callqa's user+sys time.
 
 use jieba_rs::Jieba;
 use rayon::prelude::*;
@@ -73,12 +75,24 @@ fn calls(text: &str) -> Result<Vec<serde_json::Value>, String> {
 }
 
 /// Segments every turn; returns the number of tokens (so the work cannot be optimized away).
-fn cut_all(jieba: &Jieba, turns: &[String], threads: usize) -> usize {
-    if threads == 1 {
-        return turns.iter().map(|t| black_box(jieba.cut(t, true)).len()).sum();
+/// `pool` is `None` for the plain single-threaded loop.
+fn cut_all(jieba: &Jieba, turns: &[String], pool: Option<&rayon::ThreadPool>) -> usize {
+    match pool {
+        None => turns.iter().map(|t| black_box(jieba.cut(t, true)).len()).sum(),
+        Some(p) => p.install(|| turns.par_iter().map(|t| black_box(jieba.cut(t, true)).len()).sum()),
     }
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
-    pool.install(|| turns.par_iter().map(|t| black_box(jieba.cut(t, true)).len()).sum())
+}
+
+/// CPU time of this process's live threads so far, in seconds (Linux: the first field of
+/// `/proc/self/task/*/schedstat`, nanoseconds on CPU). `None` where that is not readable.
+/// Pools are built before timing starts and stay alive, so no thread's time is lost.
+fn cpu_secs() -> Option<f64> {
+    let mut ns = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        ns += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(ns as f64 / 1e9)
 }
 
 fn run(a: &Args) -> Result<(), String> {
@@ -97,17 +111,27 @@ fn run(a: &Args) -> Result<(), String> {
     println!("corpus calls={} turns={} text_bytes={bytes} dict_load_ms={dict_ms:.1}", calls.len(), turns.len());
     let mb = bytes as f64 / (1024.0 * 1024.0);
     for &threads in &a.threads {
-        let mut secs = Vec::with_capacity(a.repeat);
+        let pool = (threads > 1)
+            .then(|| rayon::ThreadPoolBuilder::new().num_threads(threads).build())
+            .transpose()
+            .map_err(|e| format!("thread pool: {e}"))?;
+        let mut runs: Vec<(f64, Option<f64>)> = Vec::with_capacity(a.repeat);
         let mut tokens = 0;
         for _ in 0..a.repeat {
+            let c0 = cpu_secs();
             let t = Instant::now();
-            tokens = cut_all(&jieba, &turns, threads);
-            secs.push(t.elapsed().as_secs_f64());
+            tokens = cut_all(&jieba, &turns, pool.as_ref());
+            let wall = t.elapsed().as_secs_f64();
+            let cpu = c0.zip(cpu_secs()).map(|(a, b)| b - a);
+            runs.push((wall, cpu));
         }
-        secs.sort_by(f64::total_cmp);
-        let s = secs[secs.len() / 2];
+        runs.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let (s, cpu) = runs[runs.len() / 2];
+        let cpu = cpu.map_or_else(String::new, |c| {
+            format!(" cpu_secs={c:.3} cpu_text_mb_s={:.2} cpu_calls_s={:.0}", mb / c, calls.len() as f64 / c)
+        });
         println!(
-            "bare_jieba threads={threads} secs={s:.3} text_mb_s={:.2} turns_s={:.0} calls_s={:.0} tokens={tokens}",
+            "bare_jieba threads={threads} secs={s:.3} text_mb_s={:.2} turns_s={:.0} calls_s={:.0} tokens={tokens}{cpu}",
             mb / s,
             turns.len() as f64 / s,
             calls.len() as f64 / s,

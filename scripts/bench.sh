@@ -112,13 +112,17 @@ run shards-j2 2 "$SHARDS"; S2_WALL=$WALL S2_CPU=$CPU S2_RSS=$RSS
 
 echo "bench: bare jieba-rs cut over the same turn texts" >&2
 "$BARE" "$CORPUS" --threads 1,2 --repeat "$REPEAT" | tee "$OUT/bare.txt" >&2
-kv() { grep "^$1" "$OUT/bare.txt" | grep -o "$2=[^ ]*" | cut -d= -f2; }
-TEXT_BYTES=$(kv corpus text_bytes)
-TURNS=$(kv corpus turns)
-J1_CALLS=$(grep 'threads=1 ' "$OUT/bare.txt" | grep -o 'calls_s=[^ ]*' | cut -d= -f2)
-J2_CALLS=$(grep 'threads=2 ' "$OUT/bare.txt" | grep -o 'calls_s=[^ ]*' | cut -d= -f2)
-J1_MBS=$(grep 'threads=1 ' "$OUT/bare.txt" | grep -o 'text_mb_s=[^ ]*' | cut -d= -f2)
-J2_MBS=$(grep 'threads=2 ' "$OUT/bare.txt" | grep -o 'text_mb_s=[^ ]*' | cut -d= -f2)
+# bare VALUE THREADS: a field of bare_jieba's line for that thread count.
+bare() { grep "^bare_jieba threads=$2 " "$OUT/bare.txt" | grep -o " $1=[^ ]*" | cut -d= -f2 || true; }
+TEXT_BYTES=$(grep '^corpus' "$OUT/bare.txt" | grep -o 'text_bytes=[^ ]*' | cut -d= -f2)
+TURNS=$(grep '^corpus' "$OUT/bare.txt" | grep -o 'turns=[^ ]*' | cut -d= -f2)
+J1_CALLS=$(bare calls_s 1) J2_CALLS=$(bare calls_s 2)
+J1_MBS=$(bare text_mb_s 1) J2_MBS=$(bare text_mb_s 2)
+# Per CPU-second (Linux); fall back to wall figures elsewhere.
+J1_CPU_CALLS=$(bare cpu_calls_s 1)
+J1_CPU_CALLS=${J1_CPU_CALLS:-$J1_CALLS}
+J1_CPU_MBS=$(bare cpu_text_mb_s 1)
+J1_CPU_MBS=${J1_CPU_MBS:-$J1_MBS}
 
 echo "bench: cold start (one call: rubric, dictionary, score, JSON output)" >&2
 COLD_CMD=("$BIN" score --format json fixtures/dev/faithful_contact.txt)
@@ -165,10 +169,12 @@ LOAD1=$(load)
 f() { awk "BEGIN { printf \"$1\", $2 }"; }
 callsps() { f "%.0f" "$CALLS / $1"; }
 mbps() { f "%.2f" "$BYTES / 1048576 / $1"; }
-textmbps() { f "%.2f" "$TEXT_BYTES / 1048576 / $1"; }
 mib() { f "%.0f" "$1 / 1024"; }
-ratio() { f "%.1f%%" "100 * ($CALLS / $1) / $2"; }
+pct() { f "%.1f%%" "100 * $1 / $2"; }
 scale() { f "%.2f×" "$1 / $2"; }
+row() { # LABEL THREADS WALL CPU RSS
+    echo "| $1 | $2 | $3 | $(callsps "$3") | $(mbps "$3") | $4 | $(callsps "$4") | $(mib "$5") MiB |"
+}
 CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 FLAGS=""
 if [ "$BIG" = 1 ]; then FLAGS="$FLAGS --big"; fi
@@ -177,30 +183,34 @@ if [ "$SEED" != 42 ]; then FLAGS="$FLAGS --seed $SEED"; fi
 if [ "$REPEAT" != 3 ]; then FLAGS="$FLAGS --repeat $REPEAT"; fi
 if [ "$CROSSWOZ" = 1 ]; then FLAGS="$FLAGS --crosswoz"; fi
 COMMIT=${BENCH_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
+S1_CALLS=$(callsps "$S1_WALL")
+S1_CPU_CALLS=$(callsps "$S1_CPU")
 {
     echo "### callqa performance ($COMMIT)"
     echo
     echo "Corpus: \`gen_corpus --calls $CALLS --seed $SEED\`$CW_NOTE: $CALLS calls, $TURNS turns, $MB MiB of JSONL" \
         "($(f "%.1f" "$TEXT_BYTES / 1048576") MiB of turn text). Machine: $(nproc) cores, $CPU_MODEL;" \
-        "load average $LOAD0 before, $LOAD1 after. Median of $REPEAT runs; \`score --format jsonl > /dev/null\`."
+        "load average $LOAD0 before, $LOAD1 after. \`callqa score --format jsonl -j N > /dev/null\`, median of $REPEAT runs;" \
+        "CPU = user+sys; MB = MiB of JSONL input."
     echo
-    echo "| run | threads | wall s | calls/s | MB/s (JSONL) | MB/s (text) | CPU s | bare jieba calls/s | ratio callqa ÷ jieba | peak RSS |"
-    echo "|---|---|---|---|---|---|---|---|---|---|"
-    echo "| 1 file | 1 | $F1_WALL | $(callsps "$F1_WALL") | $(mbps "$F1_WALL") | $(textmbps "$F1_WALL") | $F1_CPU | $J1_CALLS | $(ratio "$F1_WALL" "$J1_CALLS") | $(mib "$F1_RSS") MiB |"
-    echo "| 1 file | 2 | $F2_WALL | $(callsps "$F2_WALL") | $(mbps "$F2_WALL") | $(textmbps "$F2_WALL") | $F2_CPU | $J2_CALLS | $(ratio "$F2_WALL" "$J2_CALLS") | $(mib "$F2_RSS") MiB |"
-    echo "| 16 files | 1 | $S1_WALL | $(callsps "$S1_WALL") | $(mbps "$S1_WALL") | $(textmbps "$S1_WALL") | $S1_CPU | $J1_CALLS | $(ratio "$S1_WALL" "$J1_CALLS") | $(mib "$S1_RSS") MiB |"
-    echo "| 16 files | 2 | $S2_WALL | $(callsps "$S2_WALL") | $(mbps "$S2_WALL") | $(textmbps "$S2_WALL") | $S2_CPU | $J2_CALLS | $(ratio "$S2_WALL" "$J2_CALLS") | $(mib "$S2_RSS") MiB |"
+    echo "| input | threads | wall s | calls/s | MB/s | CPU s | calls per CPU-s | peak RSS |"
+    echo "|---|---|---|---|---|---|---|---|"
+    row "1 file" 1 "$F1_WALL" "$F1_CPU" "$F1_RSS"
+    row "1 file" 2 "$F2_WALL" "$F2_CPU" "$F2_RSS"
+    row "16 files" 1 "$S1_WALL" "$S1_CPU" "$S1_RSS"
+    row "16 files" 2 "$S2_WALL" "$S2_CPU" "$S2_RSS"
     echo
     echo "| figure | value | target |"
     echo "|---|---|---|"
-    echo "| bare jieba-rs \`cut(text, true)\`, 1 / 2 threads | $J1_MBS / $J2_MBS MB/s of text | |"
-    echo "| callqa ÷ bare jieba, 1 thread | $(ratio "$S1_WALL" "$J1_CALLS") | ≥ 50% |"
-    echo "| scaling 1 → 2 threads, 1 file | $(scale "$F1_WALL" "$F2_WALL") (bare jieba $(scale "$J2_CALLS" "$J1_CALLS")) | ≈ 2× |"
-    echo "| scaling 1 → 2 threads, 16 files | $(scale "$S1_WALL" "$S2_WALL") | ≈ 2× |"
-    echo "| cold start, one call (\`score --format json fixtures/dev/faithful_contact.txt\`) | median $COLD_MED ms, min $COLD_MIN ms ($COLD_HOW), peak RSS $(mib "$COLD_RSS") MiB | ≤ 150 ms |"
-    echo "| peak RSS, $CALLS calls ($MB MiB), 1 file | $(mib "$F1_RSS") MiB | |"
+    echo "| bare jieba-rs \`cut(text, true)\`, same turns, 1 / 2 threads | $J1_CALLS / $J2_CALLS calls/s, $J1_MBS / $J2_MBS MB/s of turn text ($J1_CPU_CALLS calls and $J1_CPU_MBS MB per CPU-s) | |"
+    echo "| callqa ÷ bare jieba, 1 thread, wall | $(pct "$S1_CALLS" "$J1_CALLS") | ≥ 50% |"
+    echo "| callqa ÷ bare jieba, per CPU-second | $(pct "$S1_CPU_CALLS" "$J1_CPU_CALLS") | ≥ 50% |"
+    echo "| scaling 1 → 2 threads, 1 file | $(scale "$F1_WALL" "$F2_WALL") | ≈ 2× |"
+    echo "| scaling 1 → 2 threads, 16 files | $(scale "$S1_WALL" "$S2_WALL") (bare jieba $(scale "$J2_CALLS" "$J1_CALLS")) | ≈ 2× |"
+    echo "| cold start, one call (\`score --format json fixtures/dev/faithful_contact.txt\`) | median $COLD_MED ms, min $COLD_MIN ms ($COLD_HOW); peak RSS $(mib "$COLD_RSS") MiB | ≤ 150 ms |"
+    echo "| peak RSS, $CALLS calls ($MB MiB) | $(mib "$F1_RSS") MiB | |"
     if [ "$BIG" = 1 ]; then
-        echo "| peak RSS, $BIG_CALLS calls ($(f "%.0f" "$BIG_BYTES / 1048576") MiB) in one file, -j 2 | $(mib "$BIG_RSS") MiB (wall ${BIG_WALL} s, CPU $(f "%.1f" "$BIG_U + $BIG_S") s, $(f "%.0f" "$BIG_CALLS / $BIG_WALL") calls/s) | ≤ 200 MiB |"
+        echo "| peak RSS, $BIG_CALLS calls ($(f "%.0f" "$BIG_BYTES / 1048576") MiB) in one file, -j 2 | $(mib "$BIG_RSS") MiB (wall $BIG_WALL s, CPU $(f "%.1f" "$BIG_U + $BIG_S") s) | ≤ 200 MiB |"
     fi
     echo
     echo "Command: \`scripts/bench.sh$FLAGS\`"
