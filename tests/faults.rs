@@ -140,19 +140,20 @@ fn every_file_in_the_corpus_has_a_case() {
     assert_eq!(files, listed, "fixtures/faults/ and CASES disagree");
 }
 
-#[test]
-fn every_case_has_its_outcome_and_the_counts_reconcile() {
-    let (code, stderr, doc) = score(&[DIR]);
-    // Some calls were scored, so a bad file does not fail the batch (only --strict does).
-    assert_eq!(code, Some(0), "{stderr}");
-    let calls = array(&doc, "calls");
-    let errors = array(&doc, "errors");
+/// Checks every case of a corpus run and that the counts reconcile. With `file_limit`, files
+/// larger than it must instead be one error naming the limit.
+fn check_corpus(doc: &Value, stderr: &str, file_limit: Option<u64>) {
+    let calls = array(doc, "calls");
+    let errors = array(doc, "errors");
     let mut records = 0;
     for case in CASES {
         let path = format!("{DIR}/{}", case.file);
         let got_calls = calls.iter().filter(|c| of_file(c["source"].as_str().unwrap(), &path)).count();
         let got_errors: Vec<&Value> = errors.iter().filter(|e| of_file(e["source"].as_str().unwrap(), &path)).collect();
+        let size = std::fs::metadata(repo(&path)).unwrap().len();
+        let over: &[(&str, &[&str])] = &[("", &["more than the limit", "--max-file-bytes"])];
         let (want_calls, want_errors): (usize, &[(&str, &[&str])]) = match &case.outcome {
+            _ if file_limit.is_some_and(|limit| size > limit) => (0, over),
             Outcome::Twin { .. } => (1, &[]),
             Outcome::Records { calls, errors } => (*calls, errors),
         };
@@ -178,6 +179,40 @@ fn every_case_has_its_outcome_and_the_counts_reconcile() {
     assert_eq!(agg["errors"].as_u64(), Some(errors.len() as u64));
     assert_eq!(agg["calls"].as_u64().unwrap() + agg["errors"].as_u64().unwrap(), records as u64);
     assert_eq!(agg["read"].as_u64(), Some(records as u64));
+}
+
+#[test]
+fn every_case_has_its_outcome_and_the_counts_reconcile() {
+    let (code, stderr, doc) = score(&[DIR]);
+    // Some calls were scored, so a bad file does not fail the batch (only --strict does).
+    assert_eq!(code, Some(0), "{stderr}");
+    check_corpus(&doc, &stderr, None);
+}
+
+/// `--strict` turns the same faults into exit 2, and still reports everything.
+#[test]
+fn strict_fails_the_run_but_reports_everything() {
+    let (code, stderr, doc) = score(&["--strict", DIR]);
+    assert_eq!(code, Some(2), "{stderr}");
+    check_corpus(&doc, &stderr, None);
+}
+
+/// A file over `--max-file-bytes` is one error naming the limit; the rest is read as usual.
+#[test]
+fn files_over_the_size_limit_are_one_error_each() {
+    let (code, stderr, doc) = score(&["--max-file-bytes", "1000", DIR]);
+    assert_eq!(code, Some(0), "{stderr}");
+    check_corpus(&doc, &stderr, Some(1000));
+}
+
+/// The hint for BOM-less UTF-16 works: with `--encoding utf-16le` the file is judged like its
+/// UTF-8 original.
+#[test]
+fn the_suggested_encoding_reads_bomless_utf16() {
+    let (code, stderr, forced) = score(&["--encoding", "utf-16le", &format!("{DIR}/utf16le_no_bom.txt")]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (_, _, clean) = score(&["fixtures/dev/faithful_busy.txt"]);
+    assert_eq!(judgement(&forced["calls"][0]), judgement(&clean["calls"][0]));
 }
 
 #[test]
