@@ -75,6 +75,16 @@ const CASES: &[Case] = &[
     },
     Case { file: "empty.txt", outcome: Outcome::Records { calls: 0, errors: &[("", &["empty file"])] } },
     Case {
+        file: "no_format.txt",
+        outcome: Outcome::Records {
+            calls: 0,
+            errors: &[(
+                ":1:1",
+                &["cannot detect the input format", "speaker lines like", "found \"这是", "--input-format"],
+            )],
+        },
+    },
+    Case {
         file: "no_agent.txt",
         outcome: Outcome::Records {
             calls: 0,

@@ -205,10 +205,20 @@ fn read_inner(source: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Vec<Resu
     let format = match opts.format.or_else(|| detect(&text)) {
         Some(f) => f,
         None => {
-            return Err(InputError::file(
+            // Point at the first line with content: that is what failed to look like anything.
+            let at = text.len() - text.trim_start().len();
+            let pos = LineIndex::new(&text).position(at);
+            let first = text.trim_start().lines().next().unwrap_or_default();
+            return Err(InputError::at(
                 source,
-                "cannot detect the input format; expected one of json, jsonl, openai, text, csv \
-                 (use --input-format)",
+                pos.line,
+                pos.column,
+                format!(
+                    "cannot detect the input format; expected one of json, jsonl, openai, text, csv \
+                     (JSON starting with {{ or [, a CSV header with speaker and text columns, or \
+                     speaker lines like \"坐席：您好\"), found \"{}\" (use --input-format)",
+                    excerpt(first.trim_end(), 30)
+                ),
             ));
         }
     };
@@ -419,6 +429,16 @@ mod tests {
         let e = out[0].as_ref().unwrap_err();
         assert!(e.message.contains("cannot detect the input format"), "{e}");
         assert!(e.message.contains("--input-format"));
+    }
+
+    /// Issue #5: the error points at the first line with content and quotes it.
+    #[test]
+    fn undetectable_format_points_at_the_first_line() {
+        let out = read("x.txt", "\n\n   这是一段没有说话人标签的文字。\n第二行\n");
+        let e = out[0].as_ref().unwrap_err();
+        assert_eq!(e.source, "x.txt:3:4");
+        assert!(e.message.contains("found \"这是一段没有说话人标签的文字。\""), "{e}");
+        assert!(e.message.contains("speaker lines like"), "{e}");
     }
 
     #[test]
