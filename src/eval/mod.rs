@@ -3,8 +3,11 @@
 //!
 //! `steps` ([`steps`]) and the end condition ([`ending`]) have logic of their own; every other
 //! criterion (`style`, `overpromise`, `privacy`, `ending`'s rules, `customer_style`) is the
-//! composition of the rubric rules that name it ([`rules`]), scored by [`score`].
+//! composition of the rubric rules that name it ([`rules`]), scored by [`score`]. `answers`
+//! ([`answers`]) judges each customer question against the rubric's knowledge base once the
+//! other rules have run (so one claim is not reported twice) and feeds its `answer` rules.
 
+pub mod answers;
 pub mod context;
 pub mod ending;
 pub mod result;
@@ -36,6 +39,9 @@ pub fn evaluate(rubric: &CompiledRubric, transcript: &Transcript) -> CallResult 
         }
         findings.extend(out.findings);
     }
+    let answers_out = answers::evaluate(&ctx, &findings);
+    applicable.extend(answers_out.applicable.iter().map(String::as_str));
+    findings.extend(answers_out.findings);
     findings.sort_by(|a, b| (a.turn, a.span, &a.code, &a.rule).cmp(&(b.turn, b.span, &b.code, &b.rule)));
     // One claim, one finding: the same code on the same characters is reported once.
     findings.dedup_by(|b, a| a.code == b.code && a.turn == b.turn && a.span == b.span);
@@ -96,6 +102,7 @@ pub fn evaluate(rubric: &CompiledRubric, transcript: &Transcript) -> CallResult 
         end_condition: ending.id,
         end_turn: ending.turn,
         findings,
+        questions: answers_out.questions,
         turns,
         roles: transcript.roles.clone(),
     }

@@ -1,7 +1,7 @@
 //! What evaluating one call produces. These types serialize as output contract v1
 //! (see [`crate::report::json`]).
 
-use crate::rubric::model::Severity;
+use crate::rubric::model::{QuestionStatus, Severity};
 use crate::transcript::{Role, SpeakerRole};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -110,6 +110,27 @@ pub struct TurnResult {
     pub findings: Vec<String>,
 }
 
+/// One customer question (or raised concern) and what the agent made of it (the `answers`
+/// criterion).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionResult {
+    /// The customer turn that asks it.
+    pub turn: usize,
+    /// `[start, end)` of the asking clause, in characters of that turn's original text.
+    pub span: [usize; 2],
+    /// The knowledge entry it matches; `null` for a question the knowledge base does not know.
+    pub entry: Option<String>,
+    /// `answered`, `unanswered`, `contradicted`, `unsupported` or `unmatched`.
+    pub status: QuestionStatus,
+    /// The agent turn that answered (or contradicted, or answered with unsupported facts); it
+    /// may come before `turn` when the agent had just said it. `null` when unanswered or unmatched.
+    pub answered_turn: Option<usize>,
+    /// The code of the finding that reports it: an `answer` rule's code, or the code of another
+    /// criterion's finding that already covers the same characters (`OP002`, `PV002`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub code: Option<String>,
+}
+
 /// The full result for one call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallResult {
@@ -137,6 +158,10 @@ pub struct CallResult {
     pub end_turn: Option<usize>,
     /// All findings, ordered by turn, then span, then code.
     pub findings: Vec<Finding>,
+    /// Every customer question and raised concern, with the agent turn that answered it, in
+    /// turn order (empty when the rubric has no `[knowledge]`).
+    #[serde(default)]
+    pub questions: Vec<QuestionResult>,
     /// Every turn with annotations.
     pub turns: Vec<TurnResult>,
     /// How each speaker's role was decided.

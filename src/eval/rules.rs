@@ -34,6 +34,8 @@ fn run_kind(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
         RuleKind::Claims => claims(ctx, rule),
         RuleKind::TurnLength => turn_length(ctx, rule),
         RuleKind::Repetition => repetition(ctx, rule),
+        // Judged per customer question by `eval::answers`, which needs the other rules' findings.
+        RuleKind::Answer => RuleOutcome::default(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! phrase sets, regexes compiled, references resolved to indices. Matching a call then only
 //! looks things up.
 
-use super::model::{Cues, RoleSel, RubricFile, RuleKind, Severity};
+use super::model::{Cues, EntryKind, QuestionStatus, RoleSel, RubricFile, RuleKind, Severity};
 use crate::text::matcher::{PhraseOptions, PhraseSet};
 use crate::text::numbers::canonical_unit;
 use crate::text::segment::Analyzer;
@@ -146,8 +146,78 @@ pub struct CompiledRule {
     pub min_similarity: f64,
     /// repetition: minimum turn length.
     pub min_chars: usize,
+    /// answer: the question outcome that produces a finding.
+    pub status: Option<QuestionStatus>,
+    /// answer: indices of the knowledge entries it covers (empty = every entry).
+    pub entries: Vec<usize>,
     /// Line of the rule in the rubric file.
     pub line: usize,
+}
+
+/// A compiled key fact of a knowledge entry.
+#[derive(Debug)]
+pub struct CompiledKeyFact {
+    /// Name (the rubric's `id`, else `fact<N>`).
+    pub id: String,
+    /// The matcher as written (negated occurrences ignored unless it says `negation = false`).
+    pub cues: Option<CompiledCues>,
+    /// The same phrases with negated occurrences kept, to see a fact said negated (不能退回);
+    /// `None` when the matcher does not ignore negations.
+    pub any_polarity: Option<CompiledCues>,
+    /// Index of the `[[facts]]` number this key fact stands for.
+    pub fact: Option<usize>,
+}
+
+/// A compiled knowledge entry.
+#[derive(Debug)]
+pub struct CompiledEntry {
+    /// Id.
+    pub id: String,
+    /// Title (the id when the rubric gives none).
+    pub title: String,
+    /// Question or concern.
+    pub kind: EntryKind,
+    /// Cues of the customer's question.
+    pub ask: CompiledCues,
+    /// The cues also count in plain statements.
+    pub statements: bool,
+    /// The model answer.
+    pub answer: Option<String>,
+    /// The model answer as a similarity matcher.
+    pub answer_cues: Option<CompiledCues>,
+    /// Key facts.
+    pub facts: Vec<CompiledKeyFact>,
+    /// Distinct key facts an answer must carry.
+    pub min_facts: usize,
+    /// Contradicting statements.
+    pub contradicts: Option<CompiledCues>,
+    /// Claims beyond the approved answer.
+    pub unsupported: Option<CompiledCues>,
+    /// A negated key fact contradicts.
+    pub contradict_negated: bool,
+}
+
+/// The compiled `[knowledge]` section.
+#[derive(Debug)]
+pub struct CompiledKnowledge {
+    /// Agent turns after a question that must address it.
+    pub within: usize,
+    /// Agent turns before a question that count when they already answered it.
+    pub lookback: usize,
+    /// A later answer still counts.
+    pub late: bool,
+    /// Extra question/worry cues.
+    pub questions: Option<CompiledCues>,
+    /// The rubric's back-channel questions, normalized, without spaces and punctuation (the
+    /// built-in ones are added by the `answers` criterion).
+    pub backchannel: Vec<String>,
+    /// Clauses never listed as unmatched questions.
+    pub ignore: Option<CompiledCues>,
+    /// Canonical units whose numbers in an answer must be approved `[[facts]]`: the units of
+    /// the facts.
+    pub units: Vec<String>,
+    /// The entries.
+    pub entries: Vec<CompiledEntry>,
 }
 
 /// An approved number.
@@ -194,6 +264,8 @@ pub struct CompiledRubric {
     pub rules: Vec<CompiledRule>,
     /// Approved facts.
     pub facts: Vec<CompiledFact>,
+    /// The question-and-answer knowledge base, when the rubric has one.
+    pub knowledge: Option<CompiledKnowledge>,
     /// Enabled criteria in output order, with settings.
     pub criteria: Vec<(String, CriterionSettings)>,
     /// Penalties per severity.
@@ -342,6 +414,85 @@ pub fn compile(file: RubricFile, path: &str, source: &str) -> CompiledRubric {
             },
         })
         .collect();
+    let fact_idx: BTreeMap<&str, usize> =
+        file.facts.iter().enumerate().map(|(i, f)| (f.id.get_ref().as_str(), i)).collect();
+    let knowledge = file.knowledge.as_ref().map(|k| {
+        let default_sim = k.min_similarity.unwrap_or(file.rubric.min_similarity);
+        let entries = k
+            .entries
+            .iter()
+            .map(|e| {
+                let facts = e
+                    .facts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| CompiledKeyFact {
+                        id: f.id.clone().unwrap_or_else(|| format!("fact{}", i + 1)),
+                        cues: f.cues.as_ref().map(|x| c.cues(x)),
+                        any_polarity: f
+                            .cues
+                            .as_ref()
+                            .filter(|x| x.negation)
+                            .map(|x| c.cues(&Cues { negation: false, models: Vec::new(), ..x.clone() })),
+                        fact: f.fact.as_ref().and_then(|id| fact_idx.get(id.as_str()).copied()),
+                    })
+                    .collect::<Vec<_>>();
+                let answer_cues = e.answer.as_ref().filter(|a| !a.trim().is_empty()).map(|a| {
+                    c.cues(&Cues {
+                        models: vec![a.clone()],
+                        min_similarity: Some(e.min_similarity.unwrap_or(default_sim)),
+                        homophones: true,
+                        ..Cues::default()
+                    })
+                });
+                CompiledEntry {
+                    id: e.id.get_ref().clone(),
+                    title: e.title.clone().unwrap_or_else(|| e.id.get_ref().clone()),
+                    kind: e.kind,
+                    // A customer asking 不能退吗？ asks about 退: negations never hide a question.
+                    ask: c.cues(&Cues { negation: false, ..e.ask.clone() }),
+                    statements: e.statements,
+                    answer: e.answer.clone(),
+                    answer_cues,
+                    min_facts: e.min_facts.unwrap_or(1).clamp(1, facts.len().max(1)),
+                    facts,
+                    contradicts: e.contradicts.as_ref().map(|x| c.cues(x)),
+                    unsupported: e.unsupported.as_ref().map(|x| c.cues(x)),
+                    contradict_negated: e.contradict_negated,
+                }
+            })
+            .collect();
+        let mut units: Vec<String> =
+            file.facts.iter().map(|f| canonical_unit(&f.unit)).filter(|u| !u.is_empty()).collect();
+        units.sort();
+        units.dedup();
+        CompiledKnowledge {
+            within: k.within.unwrap_or(2),
+            lookback: k.lookback.unwrap_or(1),
+            late: k.late.unwrap_or(true),
+            questions: k.questions.as_ref().map(|x| c.cues(x)),
+            backchannel: k
+                .backchannel
+                .iter()
+                .map(|b| {
+                    crate::text::normalize::normalize(b)
+                        .chars
+                        .into_iter()
+                        .filter(|&ch| !crate::text::normalize::is_space_or_punct(ch))
+                        .collect::<String>()
+                })
+                .filter(|b| !b.is_empty())
+                .collect(),
+            ignore: k.ignore.as_ref().map(|x| c.cues(x)),
+            units,
+            entries,
+        }
+    });
+    let entry_idx: BTreeMap<&str, usize> = file
+        .knowledge
+        .iter()
+        .flat_map(|k| k.entries.iter().enumerate().map(|(i, e)| (e.id.get_ref().as_str(), i)))
+        .collect();
     let disabled = |criterion: &str| file.criteria.get(criterion).is_some_and(|c| !c.enabled);
     let rules = file
         .rules
@@ -377,6 +528,8 @@ pub fn compile(file: RubricFile, path: &str, source: &str) -> CompiledRubric {
                 max_chars: r.max_chars.unwrap_or(usize::MAX),
                 min_similarity: r.min_similarity.unwrap_or(0.9),
                 min_chars: r.min_chars.unwrap_or(8),
+                status: r.status,
+                entries: r.entries.iter().filter_map(|e| entry_idx.get(e.as_str()).copied()).collect(),
                 line: line_of(r.id.span().start),
             }
         })
@@ -441,6 +594,7 @@ pub fn compile(file: RubricFile, path: &str, source: &str) -> CompiledRubric {
         ends,
         rules,
         facts,
+        knowledge,
         criteria,
         penalties,
         role_hints,

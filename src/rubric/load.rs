@@ -74,4 +74,100 @@ cues = { any = ["您好"] }
         assert!(text.contains("undefined signal `nope`"), "{text}");
         assert!(errs.0.iter().all(|e| e.span.is_some_and(|s| s.line > 1)), "{text}");
     }
+
+    #[test]
+    fn knowledge_problems_are_reported() {
+        let src = format!(
+            r#"{MINIMAL}
+[knowledge]
+within = 0
+
+[[knowledge.entries]]
+id = "switch_back"
+ask = {{ any = ["退回"] }}
+facts = [{{ fact = "nope" }}, {{ id = "both", cues = {{ any = ["可以"] }}, fact = "x" }}]
+min_facts = 3
+
+[[knowledge.entries]]
+id = "switch_back"
+ask = {{ any = ["@missing"] }}
+
+[[rules]]
+id = "a"
+code = "AN001"
+criterion = "answers"
+type = "answer"
+severity = "major"
+message = "m"
+entries = ["ghost"]
+
+[[rules]]
+id = "b"
+code = "AN004"
+criterion = "answers"
+type = "answer"
+status = "unmatched"
+severity = "info"
+message = "m"
+entries = ["switch_back"]
+within = 2
+
+[[rules]]
+id = "c"
+code = "AN005"
+criterion = "answers"
+type = "answer"
+status = "answered"
+severity = "info"
+message = "m"
+
+[[rules]]
+id = "d"
+code = "XX001"
+criterion = "style"
+type = "forbid"
+severity = "minor"
+message = "m"
+status = "unanswered"
+cues = {{ any = ["x"] }}
+"#
+        );
+        let text = parse("r.toml", &src).unwrap_err().to_string();
+        for want in [
+            "knowledge.within = 0",
+            "duplicate knowledge entry id `switch_back`",
+            "refers to undefined fact `nope`",
+            "fact `both` needs exactly one of `cues` or `fact`",
+            "min_facts = 3 but 2 key facts",
+            "uses undefined lexicon `@missing`",
+            "can never be answered",
+            "rule `a` (answer) needs a `status`",
+            "refers to undefined knowledge entry `ghost`",
+            "unmatched questions belong to no entry",
+            "rule `b` sets `within`",
+            "status `answered`, which is not a problem",
+            "rule `d` sets `status`",
+        ] {
+            assert!(text.contains(want), "missing `{want}` in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn answer_rules_need_a_knowledge_base() {
+        let src = format!(
+            "{MINIMAL}\n[[rules]]\nid = \"a\"\ncode = \"AN001\"\ncriterion = \"answers\"\ntype = \"answer\"\nstatus = \"unanswered\"\nseverity = \"major\"\nmessage = \"m\"\n"
+        );
+        let text = parse("r.toml", &src).unwrap_err().to_string();
+        assert!(text.contains("has no [[knowledge.entries]]"), "{text}");
+    }
+
+    #[test]
+    fn the_default_rubric_has_a_knowledge_base() {
+        let f = parse("default", crate::rubric::DEFAULT_RUBRIC).unwrap();
+        let k = f.knowledge.expect("default rubric has [knowledge]");
+        for id in ["price_fixed", "offline_signup", "offer_duration", "travel_service", "multi_numbers", "switch_back"]
+        {
+            assert!(k.entries.iter().any(|e| e.id.get_ref() == id), "missing {id}");
+        }
+    }
 }

@@ -44,6 +44,10 @@ pub struct RubricFile {
     /// The end conditions, in priority order (the first that holds wins).
     #[serde(default)]
     pub end_conditions: Vec<EndCondition>,
+    /// The question-and-answer knowledge base judged by the `answers` criterion: the customer
+    /// questions and concerns the script knows, each with its approved answer.
+    #[serde(default)]
+    pub knowledge: Option<Knowledge>,
     /// The rules that produce findings.
     #[serde(default)]
     pub rules: Vec<Rule>,
@@ -288,6 +292,151 @@ pub struct EndCondition {
     pub required_steps: Vec<String>,
 }
 
+/// `[knowledge]`: the question-and-answer knowledge base. Every customer question or concern
+/// that matches an entry must be addressed by the agent with the entry's approved facts, not
+/// dodged, contradicted or answered with invented facts; customer questions that match no entry
+/// are listed for the knowledge base's authors. Rules of type `answer` turn the outcomes into
+/// findings.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Knowledge {
+    /// How many agent turns after a question must address it (default 2).
+    #[serde(default)]
+    pub within: Option<usize>,
+    /// How many agent turns right before a question count when they already carried the answer
+    /// (the customer asks about what was just explained; default 1, 0 turns it off).
+    #[serde(default)]
+    pub lookback: Option<usize>,
+    /// Whether an answer given later in the call than `within` still counts as an answer (the
+    /// agent came back to the question; default true). `false`: only the window counts.
+    #[serde(default)]
+    pub late: Option<bool>,
+    /// Similarity an agent turn needs to an entry's model `answer` to count as answering it
+    /// (0–1); defaults to `rubric.min_similarity`.
+    #[serde(default)]
+    pub min_similarity: Option<f64>,
+    /// Extra cues that make a customer clause a question or a worry, on top of the built-in
+    /// Chinese question grammar (？, 吗/呢/么, 能不能, 多少, 怎么, 担心 …).
+    #[serde(default)]
+    pub questions: Option<Cues>,
+    /// Short back-channel questions that are not real questions, on top of the built-in ones
+    /// (喂？ 哪位？ 是吗？ 什么事？): a clause equal to one of these (particles aside) is never an
+    /// unmatched question.
+    #[serde(default)]
+    pub backchannel: Vec<String>,
+    /// Customer clauses matching these cues are never listed as unmatched questions (requests
+    /// such as 能不能直接说重点).
+    #[serde(default)]
+    pub ignore: Option<Cues>,
+    /// The known questions and concerns.
+    #[serde(default)]
+    pub entries: Vec<KnowledgeEntry>,
+}
+
+/// What a knowledge entry stands for (informational; both are judged the same way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    /// A scripted question with an approved answer (the script's 问答知识库).
+    #[default]
+    Question,
+    /// A concern the customer may raise (the persona's 关切点); its `facts` say what counts as
+    /// addressing it.
+    Concern,
+}
+
+/// `[[knowledge.entries]]`: one known customer question or concern with its approved answer.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeEntry {
+    /// Stable id, reported in the call's `questions`.
+    pub id: Spanned<String>,
+    /// Question (scripted Q&A) or concern (persona worry).
+    #[serde(default)]
+    pub kind: EntryKind,
+    /// Human title, used in messages (`{entry}`).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The cues of the customer's question (phrases and model questions), matched on each
+    /// clause of a customer turn.
+    pub ask: Cues,
+    /// `true`: the cues count in any customer clause, also a plain statement
+    /// (我之前资料被泄露过); default `false`: only in a clause that asks or voices a worry.
+    #[serde(default)]
+    pub statements: bool,
+    /// The approved model answer; an agent turn similar enough to it answers the entry. Also
+    /// the default help of the entry's findings.
+    #[serde(default)]
+    pub answer: Option<String>,
+    /// The key facts an answer must carry (at least `min_facts` of them).
+    #[serde(default)]
+    pub facts: Vec<KeyFact>,
+    /// How many distinct key facts the agent's answer must carry (default 1).
+    #[serde(default)]
+    pub min_facts: Option<usize>,
+    /// Statements that contradict the approved answer (不能退, 要交违约金).
+    #[serde(default)]
+    pub contradicts: Option<Cues>,
+    /// Claims beyond the approved answer (a duration the offer does not have, a gift).
+    #[serde(default)]
+    pub unsupported: Option<Cues>,
+    /// A key fact said negated (不能退回 for 退回) contradicts the entry. Default true.
+    #[serde(default = "yes")]
+    pub contradict_negated: bool,
+    /// Similarity needed to `answer`; defaults to `knowledge.min_similarity`.
+    #[serde(default)]
+    pub min_similarity: Option<f64>,
+}
+
+/// One key fact of an approved answer: a matcher, or an approved number of `[[facts]]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyFact {
+    /// Name of the fact (informational).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// What an agent turn says when it carries the fact.
+    #[serde(default)]
+    pub cues: Option<Cues>,
+    /// Instead of `cues`: the id of a `[[facts]]` number; the turn carries the fact when it
+    /// states that number with its unit.
+    #[serde(default)]
+    pub fact: Option<String>,
+    /// The approved wording (informational).
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// What happened to one customer question (the `status` of an `answer` rule and of each entry
+/// in a call's `questions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionStatus {
+    /// The agent addressed it with the approved facts.
+    Answered,
+    /// The agent moved on without addressing it.
+    Unanswered,
+    /// The agent said the opposite of the knowledge base.
+    Contradicted,
+    /// The agent's answer carried facts the knowledge base does not have.
+    Unsupported,
+    /// The question matches no knowledge-base entry.
+    Unmatched,
+}
+
+impl QuestionStatus {
+    /// The lowercase name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionStatus::Answered => "answered",
+            QuestionStatus::Unanswered => "unanswered",
+            QuestionStatus::Contradicted => "contradicted",
+            QuestionStatus::Unsupported => "unsupported",
+            QuestionStatus::Unmatched => "unmatched",
+        }
+    }
+}
+
 /// Severity of a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -331,6 +480,9 @@ pub enum RuleKind {
     TurnLength,
     /// A finding for every turn of `role` nearly identical to an earlier turn of the same role.
     Repetition,
+    /// A finding for every customer question of `[knowledge]` whose outcome is `status`
+    /// (unanswered, contradicted, unsupported, unmatched), optionally only for some `entries`.
+    Answer,
 }
 
 /// `[[rules]]`: one rule producing findings with a stable code.
@@ -349,7 +501,8 @@ pub struct Rule {
     /// Severity of its findings.
     pub severity: Severity,
     /// Message template: `{excerpt}`, `{phrase}`, `{turn}`, `{limit}`, `{value}`, `{trigger}`
-    /// are filled in.
+    /// are filled in; `answer` rules also fill `{question}`, `{entry}`, `{entry_id}`, `{answer}`,
+    /// `{answer_turn}`.
     pub message: String,
     /// One-line summary for `callqa rules`.
     #[serde(default)]
@@ -410,4 +563,10 @@ pub struct Rule {
     /// `repetition`: turns shorter than this are never repetitions (短句如“好的”).
     #[serde(default)]
     pub min_chars: Option<usize>,
+    /// `answer`: the question outcome that produces a finding.
+    #[serde(default)]
+    pub status: Option<QuestionStatus>,
+    /// `answer`: only questions of these knowledge entries (by id); empty = every entry.
+    #[serde(default)]
+    pub entries: Vec<String>,
 }

@@ -3,7 +3,7 @@
 //! weights that make no sense. All problems are collected in one pass.
 
 use super::error::{RubricError, Span};
-use super::model::{Cues, RubricFile, Rule, RuleKind};
+use super::model::{Cues, QuestionStatus, RubricFile, Rule, RuleKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The criterion ids of output contract v1.
@@ -150,9 +150,100 @@ impl Validator<'_> {
                 );
             }
         }
+        let entries = self.knowledge();
         for r in &f.rules {
-            self.rule(r, &signals);
+            self.rule(r, &signals, &entries);
         }
+    }
+
+    /// Checks `[knowledge]`; returns the entry ids.
+    fn knowledge(&mut self) -> BTreeSet<String> {
+        let Some(k) = &self.file.knowledge else {
+            return BTreeSet::new();
+        };
+        let ids = self.unique_ids("knowledge entry", k.entries.iter().map(|e| &e.id));
+        if let Some(s) = k.min_similarity
+            && !(0.0..=1.0).contains(&s)
+        {
+            self.err(None, format!("knowledge.min_similarity = {s} is outside 0–1"), "e.g. 0.5");
+        }
+        if k.within == Some(0) {
+            self.err(
+                None,
+                "knowledge.within = 0 leaves no agent turn to answer a question".into(),
+                "use within = 1 or more (2 is the default)",
+            );
+        }
+        if let Some(q) = &k.questions {
+            self.cues(q, None, "knowledge `questions`");
+        }
+        if let Some(q) = &k.ignore {
+            self.cues(q, None, "knowledge `ignore`");
+        }
+        self.phrases(k.backchannel.iter(), None, "knowledge `backchannel`");
+        if let Some(lex) = k.backchannel.iter().find(|b| b.starts_with('@')) {
+            self.err(
+                None,
+                format!("knowledge `backchannel` has `{lex}`; back-channel lines are compared whole, lexicons are not expanded"),
+                "write the lines themselves, e.g. \"哪位\"",
+            );
+        }
+        let facts: BTreeSet<&str> = self.file.facts.iter().map(|f| f.id.get_ref().as_str()).collect();
+        for e in &k.entries {
+            let at = Span::of(&e.id);
+            let what = format!("knowledge entry `{}`", e.id.get_ref());
+            self.cues(&e.ask, at, &format!("{what} `ask`"));
+            for (c, name) in [(&e.contradicts, "contradicts"), (&e.unsupported, "unsupported")] {
+                if let Some(c) = c {
+                    self.cues(c, at, &format!("{what} `{name}`"));
+                }
+            }
+            if let Some(s) = e.min_similarity
+                && !(0.0..=1.0).contains(&s)
+            {
+                self.err(at, format!("{what} has min_similarity = {s} outside 0–1"), "e.g. 0.5");
+            }
+            let has_answer = e.answer.as_ref().is_some_and(|a| !a.trim().is_empty());
+            if e.facts.is_empty() && !has_answer {
+                self.err(
+                    at,
+                    format!("{what} can never be answered: it has neither `facts` nor an `answer`"),
+                    "list the key facts an answer must carry, e.g. facts = [{ cues = { any = [\"随时调整回原套餐\"] } }]",
+                );
+            }
+            if let Some(n) = e.min_facts
+                && (n == 0 || n > e.facts.len())
+            {
+                self.err(
+                    at,
+                    format!("{what} has min_facts = {n} but {} key facts", e.facts.len()),
+                    "min_facts is how many of the listed facts an answer must carry: 1 to the number of facts",
+                );
+            }
+            for (i, kf) in e.facts.iter().enumerate() {
+                let name = kf.id.clone().unwrap_or_else(|| format!("#{}", i + 1));
+                let fwhat = format!("{what} fact `{name}`");
+                match (&kf.cues, &kf.fact) {
+                    (Some(c), None) => self.cues(c, at, &fwhat),
+                    (None, Some(id)) => {
+                        if !facts.contains(id.as_str()) {
+                            let valid = listing(facts.iter().copied());
+                            self.err(
+                                at,
+                                format!("{fwhat} refers to undefined fact `{id}`"),
+                                &format!("defined facts: {valid}"),
+                            );
+                        }
+                    }
+                    _ => self.err(
+                        at,
+                        format!("{fwhat} needs exactly one of `cues` or `fact`"),
+                        "cues: what the answer says; fact: the id of a [[facts]] number it states",
+                    ),
+                }
+            }
+        }
+        ids
     }
 
     fn unique_ids<'b>(&mut self, what: &str, ids: impl Iterator<Item = &'b toml::Spanned<String>>) -> BTreeSet<String> {
@@ -244,7 +335,7 @@ impl Validator<'_> {
         }
     }
 
-    fn rule(&mut self, r: &Rule, signals: &BTreeSet<String>) {
+    fn rule(&mut self, r: &Rule, signals: &BTreeSet<String>, entries: &BTreeSet<String>) {
         let at = Span::of(&r.id);
         let what = format!("rule `{}`", r.id.get_ref());
         if !CRITERIA.contains(&r.criterion.as_str()) || r.criterion == "steps" {
@@ -277,6 +368,7 @@ impl Validator<'_> {
             RuleKind::Claims => &["units", "cues"],
             RuleKind::TurnLength => &["max_chars"],
             RuleKind::Repetition => &["min_similarity", "min_chars"],
+            RuleKind::Answer => &["status", "entries"],
         };
         let set: Vec<(&str, bool)> = vec![
             ("cues", r.cues.is_some()),
@@ -294,6 +386,8 @@ impl Validator<'_> {
             ("max_chars", r.max_chars.is_some()),
             ("min_similarity", r.min_similarity.is_some()),
             ("min_chars", r.min_chars.is_some()),
+            ("status", r.status.is_some()),
+            ("entries", !r.entries.is_empty()),
         ];
         for (field, is_set) in set {
             let allowed = used.iter().any(|u| u.split('|').any(|x| x == field));
@@ -369,6 +463,45 @@ impl Validator<'_> {
                     && !(0.0..=1.0).contains(&s)
                 {
                     self.err(at, format!("{what} has min_similarity = {s} outside 0–1"), "e.g. 0.9");
+                }
+            }
+            RuleKind::Answer => {
+                match r.status {
+                    None => self.err(
+                        at,
+                        format!("{what} (answer) needs a `status`"),
+                        "one of unanswered, contradicted, unsupported, unmatched",
+                    ),
+                    Some(QuestionStatus::Answered) => self.err(
+                        at,
+                        format!("{what} (answer) has status `answered`, which is not a problem"),
+                        "one of unanswered, contradicted, unsupported, unmatched",
+                    ),
+                    Some(QuestionStatus::Unmatched) if !r.entries.is_empty() => self.err(
+                        at,
+                        format!("{what} (answer) lists `entries`, but unmatched questions belong to no entry"),
+                        "remove `entries`, or use another status",
+                    ),
+                    _ => {}
+                }
+                if self.file.knowledge.as_ref().is_none_or(|k| k.entries.is_empty())
+                    && r.status != Some(QuestionStatus::Unmatched)
+                {
+                    self.err(
+                        at,
+                        format!("{what} (answer) judges answers but the rubric has no [[knowledge.entries]]"),
+                        "add the known questions as [[knowledge.entries]]",
+                    );
+                }
+                if self.file.knowledge.is_none() && r.status == Some(QuestionStatus::Unmatched) {
+                    self.err(
+                        at,
+                        format!("{what} (answer) lists unmatched questions but the rubric has no [knowledge] section"),
+                        "add a [knowledge] section (its entries are the known questions)",
+                    );
+                }
+                for e in &r.entries {
+                    self.reference(entries, "knowledge entry", e, at, &what);
                 }
             }
         }

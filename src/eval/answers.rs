@@ -1,0 +1,1075 @@
+//! The `answers` criterion: every customer question (or raised concern) that the rubric's
+//! `[knowledge]` base knows must be addressed by the agent with the approved facts — not dodged,
+//! not contradicted, not answered with facts the knowledge base does not have; questions it does
+//! not know are listed for the knowledge base's authors.
+//!
+//! How a call is judged:
+//!
+//! 1. Every customer turn followed by an agent turn is cut into clauses at punctuation (not at
+//!    spaces, so an unpunctuated ASR turn stays one clause). A clause *asks* when it has
+//!    question grammar — `？`, a final 吗/呢/么, an A-not-A form (能不能, 有没有, 改回老套餐不),
+//!    a question word (多少, 怎么, 什么, 啥, 哪, 几, 为什么 …, not in 什么都 / 没什么 / 办个什么),
+//!    a lead-in (请问, 想问) or a worry (担心, 怕, 在意, 万一) — or matches `knowledge.questions`.
+//! 2. Each clause is matched, as a turn of its own, against every entry's `ask` cues with the
+//!    same machinery as steps ([`CallContext::matches`]: tokens, synonyms, homophones, fuzzy,
+//!    model questions); an entry counts in an asking clause, or in any clause with
+//!    `statements = true`. One record per turn and entry.
+//! 3. The next `within` agent turns are read in order: a turn that contradicts the entry
+//!    (its `contradicts` cues, or a key fact said negated — 不能退回 — outside a question and
+//!    outside an A-not-A form) makes it `contradicted`; a turn with claims beyond it (its
+//!    `unsupported` cues, or a number in a unit of `[[facts]]` that no fact has) `unsupported`;
+//!    a turn carrying `min_facts` key facts (counted over the window so far) or similar enough
+//!    to the model answer `answered`. Failing that, the `lookback` agent turns right before the
+//!    question (it had just been explained), then, with `late`, any later agent turn may answer
+//!    it; otherwise it is `unanswered`.
+//! 4. An asking clause that matches no entry is `unmatched`, unless it is a back-channel
+//!    (喂？ 哪位？ 是吗？), an identity or rhetorical line (你哪儿的？ 急什么？), a short echo of
+//!    what the agent just said (全网最低？), or matches `knowledge.ignore`.
+//!
+//! Rules of type `answer` turn outcomes into findings. One claim is reported once: a finding of
+//! another criterion (major or critical, pointing at characters rather than a whole turn) that
+//! overlaps the evidence — `OP002` on an invented price, `PV002` on an ignored privacy worry —
+//! replaces the `answer` finding, and the question records that code instead.
+
+use super::context::CallContext;
+use super::result::{Finding, QuestionResult};
+use crate::rubric::compile::{CompiledCues, CompiledEntry, CompiledKnowledge, CompiledRule};
+use crate::rubric::model::{QuestionStatus, RuleKind, Severity};
+use crate::text::normalize::{is_clause_punct, is_han, is_space_or_punct};
+use crate::text::segment::Analyzed;
+use crate::transcript::{Role, Transcript, Turn};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the `answers` criterion produced for one call.
+#[derive(Debug, Default)]
+pub struct AnswersOutcome {
+    /// Every question and raised concern, in turn order.
+    pub questions: Vec<QuestionResult>,
+    /// Findings of the rubric's `answer` rules.
+    pub findings: Vec<Finding>,
+    /// Criteria with an `answer` rule that applied (a question of its entries was asked).
+    pub applicable: BTreeSet<String>,
+}
+
+/// Short questions that are not questions to the knowledge base: back-channels, greetings,
+/// checks of the line, "who is this". Compared with the whole clause, particles aside.
+const BACKCHANNEL: &[&str] = &[
+    "你好",
+    "您好",
+    "哪位",
+    "是哪位",
+    "您是哪位",
+    "你是哪位",
+    "你是",
+    "您是",
+    "谁",
+    "谁呀",
+    "你谁",
+    "你是谁",
+    "您是谁",
+    "哪里",
+    "哪儿",
+    "你哪里",
+    "你哪位",
+    "是吗",
+    "是嘛",
+    "真的吗",
+    "真的",
+    "真的假的",
+    "假的吧",
+    "是不是",
+    "是吧",
+    "对吧",
+    "对吗",
+    "对不对",
+    "好吗",
+    "好不好",
+    "行吗",
+    "行不行",
+    "可以吗",
+    "什么",
+    "啥",
+    "啥呀",
+    "什么呀",
+    "什么事",
+    "啥事",
+    "什么事情",
+    "啥事情",
+    "有事吗",
+    "有事",
+    "有什么事",
+    "有什么事吗",
+    "有什么事情",
+    "有什么事情吗",
+    "有啥事",
+    "有啥事吗",
+    "干嘛",
+    "干啥",
+    "干嘛呢",
+    "怎么了",
+    "咋了",
+    "怎么啦",
+    "然后呢",
+    "还有呢",
+    "在吗",
+    "听得到吗",
+    "听得见吗",
+    "能听到吗",
+    "听到吗",
+    "听见吗",
+    "听得清吗",
+    "你说什么",
+    "说什么",
+    "什么意思",
+    "啥意思",
+    "再说一遍",
+    "你再说一遍",
+    "能再说一遍吗",
+    "我吗",
+    "是我吗",
+    "你呢",
+    "您呢",
+    "怎么说",
+    "这么多",
+    "这么贵",
+    "这么便宜",
+];
+
+/// Identity and rhetorical lines: a short asking clause containing one of these is not a
+/// question for the knowledge base (who is calling is judged by `style`).
+const NOT_KB: &[&str] = &[
+    "哪位",
+    "哪家",
+    "哪个公司",
+    "什么公司",
+    "是谁",
+    "谁啊",
+    "谁呀",
+    "哪儿的",
+    "哪里的",
+    "哪的",
+    "你是哪",
+    "急什么",
+    "什么态度",
+    "干什么的",
+    "搞什么",
+    "什么鬼",
+];
+
+/// Question words (a token starting with one of these asks, unless the context says otherwise).
+const WH: &[&str] = &[
+    "多少",
+    "怎么",
+    "怎样",
+    "什么",
+    "啥",
+    "哪",
+    "为什么",
+    "为啥",
+    "咋",
+    "如何",
+    "多久",
+    "多长",
+    "多大",
+    "几",
+    "谁",
+    "干嘛",
+    "干啥",
+    "何时",
+];
+
+/// Tokens that start like a question word but are not one.
+const NOT_WH: &[&str] = &["哪怕", "几乎", "多少有点", "多少有些", "怎么着"];
+
+/// Lead-ins that make a clause a question.
+const ASK_LEADS: &[&str] = &["请问", "想问", "问一下", "问下", "想知道", "想咨询", "咨询一下", "问问"];
+
+/// Words voicing a worry: a customer clause with one raises a concern.
+const WORRIES: &[&str] = &["担心", "担忧", "顾虑", "不放心", "在意", "关心", "万一", "关键是", "就怕", "害怕", "怕"];
+
+/// Interjections and particles stripped from the edges of a clause before comparing it with the
+/// back-channel lists.
+const LEADING: &[char] = &['喂', '哎', '诶', '欸', '嗯', '啊', '哦', '噢', '呃', '唉', '哈'];
+const TRAILING: &[char] = &['啊', '呀', '哈', '啦', '哦', '噢', '嘞', '喂', '呗'];
+
+/// A clause of a turn as the question detector sees it: split at clause punctuation, not at
+/// spaces; normalized character range, and whether a `？` follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Unit {
+    start: usize,
+    end: usize,
+    qmark: bool,
+}
+
+/// The clauses of a turn, split at clause punctuation (spaces stay inside: an unpunctuated ASR
+/// turn is one clause), trimmed, empty ones dropped.
+fn units(a: &Analyzed) -> Vec<Unit> {
+    let c = &a.norm.chars;
+    let mut out = Vec::new();
+    let mut s = 0;
+    for i in 0..=c.len() {
+        if i < c.len() && !is_clause_punct(c[i]) {
+            continue;
+        }
+        let (mut a0, mut b0) = (s, i);
+        while a0 < b0 && c[a0].is_whitespace() {
+            a0 += 1;
+        }
+        while b0 > a0 && c[b0 - 1].is_whitespace() {
+            b0 -= 1;
+        }
+        if a0 < b0 {
+            let mut j = i;
+            let mut qmark = false;
+            while j < c.len() && (is_clause_punct(c[j]) || c[j].is_whitespace()) {
+                qmark |= matches!(c[j], '？' | '?');
+                j += 1;
+            }
+            out.push(Unit { start: a0, end: b0, qmark });
+        }
+        s = i + 1;
+    }
+    out
+}
+
+/// The characters of a normalized range without spaces and punctuation.
+fn content(chars: &[char]) -> Vec<char> {
+    chars.iter().copied().filter(|&c| !is_space_or_punct(c)).collect()
+}
+
+fn contains(hay: &[char], needle: &str) -> bool {
+    !needle.is_empty() && (0..hay.len()).any(|i| starts_with(&hay[i..], needle))
+}
+
+fn starts_with(hay: &[char], needle: &str) -> bool {
+    let mut it = hay.iter();
+    needle.chars().all(|c| it.next() == Some(&c))
+}
+
+/// An A-not-A form at `i`: X不X / X没X (能不能, 有没有, 可不可以, 是不是), not followed closely by
+/// 都/也 (看不看都行 is a statement).
+fn a_not_a_at(c: &[char], i: usize) -> bool {
+    i + 2 < c.len()
+        && matches!(c[i + 1], '不' | '没')
+        && c[i] == c[i + 2]
+        && is_han(c[i])
+        && !matches!(c[i], '不' | '没')
+        && !c[i + 3..c.len().min(i + 7)].iter().any(|&x| matches!(x, '都' | '也'))
+}
+
+/// Question grammar visible on the characters alone: a final 吗/么/呢, a final 不/没
+/// (可以改回老套餐不), or an A-not-A form anywhere. `c` is the clause without spaces/punctuation.
+fn char_question(c: &[char]) -> bool {
+    let mut end = c.len();
+    while end > 0 && TRAILING.contains(&c[end - 1]) {
+        end -= 1;
+    }
+    let c = &c[..end];
+    if let Some(&last) = c.last() {
+        let before = if c.len() >= 2 { Some(c[c.len() - 2]) } else { None };
+        match last {
+            '吗' => return true,
+            '么' if !before.is_some_and(|b| matches!(b, '这' | '那' | '多' | '要')) => return true,
+            // 价格呢？ 那网速呢 ask; 我还在开会呢 states.
+            '呢' if c.len() <= 8 && !c.iter().any(|&x| matches!(x, '在' | '着' | '正')) => return true,
+            '不' | '没'
+                if c.len() >= 3
+                    && before.is_some_and(|b| {
+                        is_han(b)
+                            && !matches!(
+                                b,
+                                '不' | '没'
+                                    | '也'
+                                    | '都'
+                                    | '就'
+                                    | '还'
+                                    | '并'
+                                    | '绝'
+                                    | '决'
+                                    | '从'
+                                    | '我'
+                                    | '你'
+                                    | '他'
+                                    | '她'
+                                    | '要'
+                                    | '得'
+                            )
+                    }) =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+        if c.len() >= 4 && c.ends_with(&['没', '有']) && before.is_some_and(|b| b != '没') {
+            return true;
+        }
+    }
+    (0..c.len()).any(|i| a_not_a_at(c, i))
+}
+
+/// Whether the normalized range `[start, end)` of an analyzed turn asks (question grammar or a
+/// worry). Returns `(asks, strong)`: `strong` is false when only a `？` makes it a question.
+fn asks(a: &Analyzed, start: usize, end: usize, qmark: bool) -> (bool, bool) {
+    let end = end.min(a.norm.chars.len());
+    let c = content(&a.norm.chars[start.min(end)..end]);
+    if c.is_empty() {
+        return (false, false);
+    }
+    let strong =
+        char_question(&c) || ASK_LEADS.iter().any(|l| contains(&c, l)) || wh_question(a, start, end) || worry(&c);
+    (strong || qmark, strong)
+}
+
+/// A question word among the tokens of `[start, end)`, not used as an indefinite or a universal
+/// (什么都, 没什么, 办个什么优惠, 不怎么样, 无论多少).
+fn wh_question(a: &Analyzed, start: usize, end: usize) -> bool {
+    let c = &a.norm.chars[..end];
+    let from = a.tokens.partition_point(|t| t.start < start);
+    let to = a.tokens.partition_point(|t| t.end <= end);
+    let tokens = &a.tokens[from..to.max(from)];
+    tokens.iter().enumerate().any(|(k, t)| {
+        let word = &c[t.start..t.end];
+        if !WH.iter().any(|w| starts_with(word, w)) {
+            return false;
+        }
+        let rest = &c[t.start..c.len().min(t.start + 5)];
+        if NOT_WH.iter().any(|w| starts_with(rest, w)) {
+            return false;
+        }
+        // 什么都 / 谁也 / 哪儿都 (universal), 什么的 at the end (etc.).
+        let after: Vec<char> =
+            c[t.end..c.len().min(t.end + 2)].iter().copied().filter(|x| !x.is_whitespace()).collect();
+        if after.first().is_some_and(|&x| matches!(x, '都' | '也')) {
+            return false;
+        }
+        if after.first() == Some(&'的')
+            && after.get(1).is_none_or(|&x| is_space_or_punct(x))
+            && starts_with(word, "什么")
+        {
+            return false;
+        }
+        // 没什么 / 不怎么 / 办个什么 / 说点什么 (indefinite or negated).
+        if t.start > start && matches!(c[t.start - 1], '没' | '不' | '个' | '点' | '些') {
+            return false;
+        }
+        let prev: String = tokens[k.saturating_sub(2)..k].iter().flat_map(|p| c[p.start..p.end].iter()).collect();
+        !["不管", "无论", "不论", "随便", "没有"].iter().any(|w| prev.contains(w))
+    })
+}
+
+/// A worry voiced (担心, 怕, 在意 …), not negated (不担心, 别怕) and not 恐怕/哪怕/可怕.
+fn worry(c: &[char]) -> bool {
+    WORRIES.iter().any(|w| {
+        (0..c.len()).any(|i| {
+            starts_with(&c[i..], w) && !(i > 0 && matches!(c[i - 1], '不' | '没' | '别' | '恐' | '哪' | '可' | '害'))
+        })
+    })
+}
+
+/// Whether normalized position `pos` of a turn sits in a question (the agent asking back, not
+/// stating): its clause ends with `？` or has question grammar.
+fn in_question(a: &Analyzed, pos: usize) -> bool {
+    units(a)
+        .into_iter()
+        .find(|u| u.start <= pos && pos < u.end.max(u.start + 1))
+        .is_some_and(|u| u.qmark || char_question(&content(&a.norm.chars[u.start..u.end])))
+}
+
+/// For a phrase at `start` found negated: where its negator starts (the evidence then shows
+/// 不能退回, not 退回), and whether that negator is really an A-not-A question (能不能退回).
+fn negator(a: &Analyzed, start: usize) -> (usize, bool) {
+    let c = &a.norm.chars;
+    let from = start.saturating_sub(4);
+    for p in (from..start).rev() {
+        if is_space_or_punct(c[p]) {
+            break;
+        }
+        if matches!(c[p], '不' | '没' | '无' | '未' | '别' | '非') {
+            let question = p >= 1 && p + 1 < c.len() && c[p - 1] == c[p + 1];
+            return (p, question);
+        }
+    }
+    (start, false)
+}
+
+/// The clause key used against the back-channel lists: content characters without edge
+/// interjections and particles, without a leading 请问 / 那个 / 那.
+fn backchannel_key(c: &[char]) -> String {
+    let mut s = 0;
+    let mut e = c.len();
+    loop {
+        let before = s;
+        while s < e && LEADING.contains(&c[s]) {
+            s += 1;
+        }
+        if let Some(lead) = ["请问", "那个", "那"].iter().find(|l| starts_with(&c[s..e], l)) {
+            s += lead.chars().count();
+        }
+        if s == before {
+            break;
+        }
+    }
+    while e > s && TRAILING.contains(&c[e - 1]) {
+        e -= 1;
+    }
+    c[s..e].iter().collect()
+}
+
+/// A customer clause kept for matching: its turn, original span and question grammar.
+#[derive(Debug, Clone, Copy)]
+struct Clause {
+    turn: usize,
+    span: [usize; 2],
+    /// Asks by its grammar.
+    asks: bool,
+    /// Asks by more than a `？`.
+    strong: bool,
+}
+
+/// One known question being judged.
+struct Asked {
+    turn: usize,
+    span: [usize; 2],
+    entry: Option<usize>,
+    status: QuestionStatus,
+    answered_turn: Option<usize>,
+    /// Evidence (turn, normalized range) of a contradiction or unsupported claim.
+    evidence: Vec<(usize, usize, usize)>,
+}
+
+/// Judges every customer question of the call. `others` are the findings of the other rules and
+/// criteria, used so that one claim is not reported twice.
+pub fn evaluate(ctx: &CallContext, others: &[Finding]) -> AnswersOutcome {
+    let Some(k) = &ctx.rubric.knowledge else {
+        return AnswersOutcome::default();
+    };
+    let agent_turns = ctx.turns_of(crate::rubric::model::RoleSel::Agent);
+    let last_agent = agent_turns.last().copied();
+
+    // 1. The clauses of the customer turns that an agent turn follows that ask (or could raise
+    //    an entry with `statements`), each analyzed again on its own.
+    let mut meta: Vec<Clause> = Vec::new();
+    let mut unit_turns: Vec<Turn> = Vec::new();
+    for t in 0..ctx.turns.len() {
+        if ctx.role(t) != Role::Customer || last_agent.is_none_or(|l| l < t) {
+            continue;
+        }
+        let a = &ctx.turns[t].text;
+        if !worth_a_look(ctx, k, t) {
+            continue;
+        }
+        let statements = k.entries.iter().any(|e| e.statements && ctx.matches(&e.ask, t).is_some());
+        let original = &ctx.transcript.turns[t].text;
+        for u in units(a) {
+            let (oa, ob) = a.norm.to_original(u.start, u.end);
+            let grammar = asks(a, u.start, u.end, u.qmark);
+            if oa >= ob || !(grammar.0 || statements || k.questions.is_some()) {
+                continue;
+            }
+            let text: String = original.chars().skip(oa).take(ob - oa).collect();
+            unit_turns.push(Turn {
+                speaker: String::new(),
+                role: Role::Customer,
+                text,
+                start: None,
+                end: None,
+                pos: Default::default(),
+            });
+            meta.push(Clause { turn: t, span: [oa, ob], asks: grammar.0, strong: grammar.1 });
+        }
+    }
+    let clauses = Transcript {
+        id: ctx.transcript.id.clone(),
+        source: ctx.transcript.source.clone(),
+        meta: BTreeMap::new(),
+        turns: unit_turns,
+        roles: Vec::new(),
+    };
+    let sub = CallContext::new(ctx.rubric, &clauses);
+
+    // 2. Which entries each clause raises; unknown questions.
+    let mut asked: Vec<Asked> = Vec::new();
+    let mut seen: BTreeSet<(usize, usize)> = BTreeSet::new();
+    // Per clause: asks, only-？, raised an entry.
+    let mut kinds: Vec<(bool, bool, bool)> = Vec::with_capacity(meta.len());
+    for (i, &Clause { turn: t, span, asks: is_question, strong }) in meta.iter().enumerate() {
+        let is_question = is_question || k.questions.as_ref().is_some_and(|q| sub.matches(q, i).is_some());
+        let mut any = false;
+        for (ei, e) in k.entries.iter().enumerate() {
+            if !(e.statements || is_question) || sub.matches(&e.ask, i).is_none() {
+                continue;
+            }
+            any = true;
+            if seen.insert((t, ei)) {
+                asked.push(Asked {
+                    turn: t,
+                    span,
+                    entry: Some(ei),
+                    status: QuestionStatus::Unanswered,
+                    answered_turn: None,
+                    evidence: Vec::new(),
+                });
+            }
+        }
+        kinds.push((is_question, strong, any));
+    }
+    for (i, &Clause { turn: t, span, .. }) in meta.iter().enumerate() {
+        let (is_question, strong, any) = kinds[i];
+        if any || !is_question || not_for_kb(ctx, k, &sub, i, t, strong) {
+            continue;
+        }
+        // A short follow-up right next to a clause that raised an entry is part of that
+        // question (我挺在意返现和积分的，这个有吗？).
+        let raised_next_door = [i.checked_sub(1), Some(i + 1)]
+            .into_iter()
+            .flatten()
+            .any(|j| meta.get(j).is_some_and(|m| m.turn == t) && kinds.get(j).is_some_and(|x| x.2));
+        if raised_next_door && content(&sub.turns[i].text.norm.chars).len() <= 6 {
+            continue;
+        }
+        asked.push(Asked {
+            turn: t,
+            span,
+            entry: None,
+            status: QuestionStatus::Unmatched,
+            answered_turn: None,
+            evidence: Vec::new(),
+        });
+    }
+    asked.sort_by_key(|q| (q.turn, q.span[0], q.entry.unwrap_or(usize::MAX)));
+
+    // 3. What the agent made of each known question.
+    for q in asked.iter_mut() {
+        if let Some(ei) = q.entry {
+            judge(ctx, k, &k.entries[ei], &agent_turns, q);
+        }
+    }
+
+    // 4. Findings from the `answer` rules.
+    let mut out = AnswersOutcome::default();
+    let mut codes: Vec<Option<String>> = vec![None; asked.len()];
+    for rule in ctx.rubric.rules.iter().filter(|r| r.kind == RuleKind::Answer) {
+        let Some(status) = rule.status else { continue };
+        let covers = |q: &Asked| match q.entry {
+            Some(ei) => rule.entries.is_empty() || rule.entries.contains(&ei),
+            None => rule.entries.is_empty(),
+        };
+        if status != QuestionStatus::Unmatched && asked.iter().any(|q| q.entry.is_some() && covers(q)) {
+            out.applicable.insert(rule.criterion.clone());
+        }
+        for (qi, q) in asked.iter().enumerate() {
+            if q.status != status || !covers(q) {
+                continue;
+            }
+            let entry = q.entry.map(|ei| &k.entries[ei]);
+            // Evidence: the asking clause, or the contradicting / unsupported characters.
+            let candidates: Vec<(usize, [usize; 2])> = if q.evidence.is_empty() {
+                vec![(q.turn, q.span)]
+            } else {
+                q.evidence
+                    .iter()
+                    .map(|&(t, s, e)| {
+                        let (a, b) = ctx.turns[t].text.norm.to_original(s, e);
+                        (t, [a, b])
+                    })
+                    .collect()
+            };
+            let mut free = None;
+            for &(t, span) in &candidates {
+                match (status != QuestionStatus::Unmatched).then(|| covering(ctx, others, t, span)).flatten() {
+                    Some(code) => {
+                        codes[qi].get_or_insert(code);
+                    }
+                    None => {
+                        free = Some((t, span));
+                        break;
+                    }
+                }
+            }
+            let Some((t, span)) = free else { continue };
+            let f = finding(ctx, rule, q, entry, t, span);
+            codes[qi] = Some(f.code.clone());
+            out.findings.push(f);
+        }
+    }
+
+    out.questions = asked
+        .iter()
+        .zip(codes)
+        .map(|(q, code)| QuestionResult {
+            turn: q.turn,
+            span: q.span,
+            entry: q.entry.map(|ei| k.entries[ei].id.clone()),
+            status: q.status,
+            answered_turn: q.answered_turn,
+            code,
+        })
+        .collect();
+    let order: BTreeMap<&str, usize> = k.entries.iter().enumerate().map(|(i, e)| (e.id.as_str(), i)).collect();
+    out.questions.sort_by_key(|q| {
+        (q.turn, q.span[0], q.entry.as_deref().and_then(|e| order.get(e).copied()).unwrap_or(usize::MAX))
+    });
+    out
+}
+
+/// A cheap look at the whole customer turn `t`: can one of its clauses ask something or raise
+/// an entry? Turns that cannot (嗯, 你说, 不太够) are not cut into clauses and analyzed again.
+/// Only entries with `statements = true` can be raised by a clause that does not ask.
+fn worth_a_look(ctx: &CallContext, k: &CompiledKnowledge, t: usize) -> bool {
+    let a = &ctx.turns[t].text;
+    a.norm.chars.iter().any(|&c| matches!(c, '？' | '?' | '吗' | '呢' | '么'))
+        || asks(a, 0, a.norm.chars.len(), false).0
+        || k.questions.as_ref().is_some_and(|q| ctx.matches(q, t).is_some())
+        || k.entries.iter().any(|e| e.statements && ctx.matches(&e.ask, t).is_some())
+}
+
+/// Whether an asking clause that matches no entry is still not a question for the knowledge
+/// base: a back-channel, an identity or rhetorical line, an echo of the agent, or `ignore`.
+fn not_for_kb(ctx: &CallContext, k: &CompiledKnowledge, sub: &CallContext, i: usize, t: usize, strong: bool) -> bool {
+    let c = content(&sub.turns[i].text.norm.chars);
+    let key = backchannel_key(&c);
+    let n = key.chars().count();
+    if n <= 1 && !key.chars().any(|x| x == '啥') {
+        return true;
+    }
+    if BACKCHANNEL.contains(&key.as_str()) || k.backchannel.iter().any(|b| b == &key) {
+        return true;
+    }
+    let kc: Vec<char> = key.chars().collect();
+    if n <= 10 && NOT_KB.iter().any(|w| contains(&kc, w)) {
+        return true;
+    }
+    // Only a `？` on a few characters: an echo or an exclamation (这么多？ 送手机？).
+    if !strong && n <= 5 {
+        return true;
+    }
+    // Repeats what the agent just said (全网最低？).
+    if n >= 2
+        && let Some(prev) = (0..t).rev().find(|&p| ctx.role(p) == Role::Agent)
+        && contains(&content(&ctx.turns[prev].text.norm.chars), &key)
+    {
+        return true;
+    }
+    k.ignore.as_ref().is_some_and(|g| sub.matches(g, i).is_some())
+}
+
+/// The key facts (indices) turn `r` carries.
+fn facts_in(ctx: &CallContext, e: &CompiledEntry, r: usize) -> BTreeSet<usize> {
+    let numbers = &ctx.turns[r].text.numbers;
+    e.facts
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            f.cues.as_ref().is_some_and(|c| ctx.matches(c, r).is_some())
+                || f.fact.and_then(|i| ctx.rubric.facts.get(i)).is_some_and(|fact| {
+                    numbers.iter().any(|n| n.unit == fact.unit && (n.value - fact.value).abs() < 1e-6)
+                })
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn similar(ctx: &CallContext, e: &CompiledEntry, r: usize) -> bool {
+    e.answer_cues.as_ref().is_some_and(|c| ctx.matches(c, r).is_some())
+}
+
+/// Where turn `r` contradicts the entry (normalized range; the earliest when several
+/// statements do), if it does.
+fn contradiction(ctx: &CallContext, e: &CompiledEntry, r: usize) -> Option<(usize, usize)> {
+    let a = &ctx.turns[r].text;
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    if let Some(m) = e.contradicts.as_ref().and_then(|c| ctx.matches(c, r)) {
+        let c = &a.norm.chars;
+        let question_form = m.start >= 1
+            && m.start + 1 < c.len()
+            && matches!(c[m.start], '不' | '没')
+            && c[m.start - 1] == c[m.start + 1];
+        if !question_form && !in_question(a, m.start) {
+            found.push((m.start, m.end));
+        }
+    }
+    if e.contradict_negated {
+        for f in &e.facts {
+            let (Some(affirmed), Some(any)) = (&f.cues, &f.any_polarity) else { continue };
+            if ctx.matches(affirmed, r).is_some() {
+                continue;
+            }
+            if let Some(m) = ctx.matches(any, r) {
+                let (neg, question_form) = negator(a, m.start);
+                if !question_form && neg < m.start && !in_question(a, m.start) {
+                    found.push((neg, m.end));
+                }
+            }
+        }
+    }
+    found.into_iter().min()
+}
+
+/// Claims of turn `r` beyond the entry's approved answer (normalized ranges): its `unsupported`
+/// cues, and numbers in a unit of the facts that no fact has; not inside the agent's own questions.
+fn unsupported(ctx: &CallContext, k: &CompiledKnowledge, e: &CompiledEntry, r: usize) -> Vec<(usize, usize)> {
+    let a = &ctx.turns[r].text;
+    let mut out = Vec::new();
+    if let Some(m) = e.unsupported.as_ref().and_then(|c: &CompiledCues| ctx.matches(c, r))
+        && !in_question(a, m.start)
+    {
+        out.push((m.start, m.end));
+    }
+    for n in &a.numbers {
+        if !k.units.contains(&n.unit) || in_question(a, n.start) {
+            continue;
+        }
+        if !ctx.rubric.facts.iter().any(|f| f.unit == n.unit && (f.value - n.value).abs() < 1e-6) {
+            out.push((n.start, n.end));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Reads the agent's turns around question `q` and sets its status.
+fn judge(ctx: &CallContext, k: &CompiledKnowledge, e: &CompiledEntry, agent_turns: &[usize], q: &mut Asked) {
+    let after: Vec<usize> = agent_turns.iter().copied().filter(|&r| r > q.turn).collect();
+    let mut carried: BTreeSet<usize> = BTreeSet::new();
+    for &r in after.iter().take(k.within) {
+        if let Some((s, t)) = contradiction(ctx, e, r) {
+            q.status = QuestionStatus::Contradicted;
+            q.answered_turn = Some(r);
+            q.evidence = vec![(r, s, t)];
+            return;
+        }
+        carried.extend(facts_in(ctx, e, r));
+        let claims = unsupported(ctx, k, e, r);
+        if !claims.is_empty() {
+            q.status = QuestionStatus::Unsupported;
+            q.answered_turn = Some(r);
+            q.evidence = claims.into_iter().map(|(s, t)| (r, s, t)).collect();
+            return;
+        }
+        if carried.len() >= e.min_facts || similar(ctx, e, r) {
+            q.status = QuestionStatus::Answered;
+            q.answered_turn = Some(r);
+            return;
+        }
+    }
+    let answers = |r: usize| {
+        (facts_in(ctx, e, r).len() >= e.min_facts || similar(ctx, e, r)) && contradiction(ctx, e, r).is_none()
+    };
+    // Just explained: the customer asks about what the agent said a moment ago.
+    let before: Vec<usize> = agent_turns.iter().copied().filter(|&r| r < q.turn).collect();
+    if let Some(r) = before.iter().rev().take(k.lookback).copied().find(|&r| answers(r)) {
+        q.status = QuestionStatus::Answered;
+        q.answered_turn = Some(r);
+        return;
+    }
+    // Came back to it later in the call.
+    if k.late
+        && let Some(r) = after.iter().skip(k.within).copied().find(|&r| answers(r))
+    {
+        q.status = QuestionStatus::Answered;
+        q.answered_turn = Some(r);
+    }
+}
+
+/// The code of another criterion's finding that already reports characters overlapping `span`
+/// of turn `t`: major or critical, pointing at characters (not a whole turn), not a step.
+fn covering(ctx: &CallContext, others: &[Finding], t: usize, span: [usize; 2]) -> Option<String> {
+    let whole = ctx.transcript.turns[t].text.chars().count();
+    others
+        .iter()
+        .filter(|f| f.turn == t && matches!(f.severity, Severity::Critical | Severity::Major))
+        .filter(|f| f.criterion != "steps" && !(f.span[0] == 0 && f.span[1] >= whole))
+        .find(|f| f.span[0] < span[1] && span[0] < f.span[1])
+        .map(|f| f.code.clone())
+}
+
+/// Fills a message or help template.
+fn fill(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (k, v) in vars {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+fn finding(
+    ctx: &CallContext,
+    rule: &CompiledRule,
+    q: &Asked,
+    entry: Option<&CompiledEntry>,
+    t: usize,
+    span: [usize; 2],
+) -> Finding {
+    let original = &ctx.transcript.turns[t].text;
+    let excerpt = super::context::excerpt(original, span[0], span[1]);
+    let question = super::context::excerpt(&ctx.transcript.turns[q.turn].text, q.span[0], q.span[1]);
+    let turn = t.to_string();
+    let answer_turn = q.answered_turn.map(|r| r.to_string()).unwrap_or_default();
+    let title = entry.map(|e| e.title.as_str()).unwrap_or("");
+    let id = entry.map(|e| e.id.as_str()).unwrap_or("");
+    let answer = entry.and_then(|e| e.answer.as_deref()).unwrap_or("");
+    let vars: [(&str, &str); 8] = [
+        ("excerpt", &excerpt),
+        ("turn", &turn),
+        ("phrase", &excerpt),
+        ("question", &question),
+        ("entry", title),
+        ("entry_id", id),
+        ("answer", answer),
+        ("answer_turn", &answer_turn),
+    ];
+    let help = match &rule.help {
+        Some(h) => Some(fill(h, &vars)),
+        None => entry.and_then(|e| e.answer.clone()),
+    };
+    Finding {
+        code: rule.code.clone(),
+        criterion: rule.criterion.clone(),
+        severity: rule.severity,
+        turn: t,
+        span,
+        message: fill(&rule.message, &vars),
+        excerpt,
+        rule: rule.id.clone(),
+        help,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::result::CallResult;
+
+    /// Another team's script (broadband renewal): its own knowledge base, codes and wording,
+    /// no code changes.
+    const BROADBAND: &str = r#"
+[rubric]
+id = "bb"
+version = "1"
+
+[roles]
+agent = ["王芳"]
+customer = ["客户"]
+
+[[facts]]
+id = "annual_price"
+value = 1200
+unit = "元"
+
+[knowledge]
+backchannel = ["喂喂"]
+
+[[knowledge.entries]]
+id = "speed"
+title = "网速多少"
+ask = { any = ["网速", "多快", "带宽"] }
+answer = "包年套餐是500M光纤。"
+facts = [{ id = "500m", cues = { regex = ['500\s*(m|兆)'] } }]
+contradicts = { regex = ['(100|200)\s*(m|兆)'] }
+
+[[knowledge.entries]]
+id = "price"
+ask = { any = ["多少钱", "价格"] }
+facts = [{ fact = "annual_price" }]
+
+[[knowledge.entries]]
+id = "router"
+kind = "concern"
+ask = { any = ["路由器", "光猫"] }
+facts = [{ cues = { any = ["免费换", "免费更换"] } }]
+
+[[rules]]
+id = "q-unanswered"
+code = "BB101"
+criterion = "answers"
+type = "answer"
+status = "unanswered"
+severity = "major"
+message = "没回答：{question}（{entry}）"
+
+[[rules]]
+id = "q-contradicted"
+code = "BB102"
+criterion = "answers"
+type = "answer"
+status = "contradicted"
+severity = "critical"
+message = "与知识库相反：{excerpt}"
+help = "应答：{answer}"
+
+[[rules]]
+id = "q-unsupported"
+code = "BB103"
+criterion = "answers"
+type = "answer"
+status = "unsupported"
+severity = "major"
+entries = ["price"]
+message = "价格不对：{excerpt}"
+
+[[rules]]
+id = "q-unknown"
+code = "BB104"
+criterion = "answers"
+type = "answer"
+status = "unmatched"
+severity = "info"
+message = "未知问题：{question}"
+"#;
+
+    fn score(rubric: &str, call: &str) -> CallResult {
+        let rubric = crate::rubric::from_str("bb.toml", rubric).unwrap();
+        let engine = crate::Engine::new(rubric, crate::Options::default());
+        engine.score_bytes("call.txt", call.as_bytes()).remove(0).unwrap()
+    }
+
+    fn statuses(r: &CallResult) -> Vec<(usize, Option<&str>, &str, Option<usize>)> {
+        r.questions.iter().map(|q| (q.turn, q.entry.as_deref(), q.status.as_str(), q.answered_turn)).collect()
+    }
+
+    #[test]
+    fn another_rubric_defines_its_own_knowledge_base() {
+        let r = score(
+            BROADBAND,
+            "王芳：您好，东方宽带续费提醒。\n客户：网速多快？\n王芳：包年是200兆的。\n客户：多少钱？\n王芳：一年999元。\n\
+             客户：喂喂？路由器坏了能换吗？\n王芳：这个我记一下。\n客户：那能开发票吗？\n王芳：好的，再见。\n",
+        );
+        assert_eq!(
+            statuses(&r),
+            vec![
+                (1, Some("speed"), "contradicted", Some(2)),
+                (3, Some("price"), "unsupported", Some(4)),
+                (5, Some("router"), "unanswered", None),
+                (7, None, "unmatched", None),
+            ]
+        );
+        let codes: Vec<(&str, usize, &str)> =
+            r.findings.iter().map(|f| (f.code.as_str(), f.turn, f.excerpt.as_str())).collect();
+        assert_eq!(
+            codes,
+            vec![
+                ("BB102", 2, "200兆"),
+                ("BB103", 4, "999元"),
+                ("BB101", 5, "路由器坏了能换吗"),
+                ("BB104", 7, "那能开发票吗")
+            ]
+        );
+        let contradicted = &r.findings[0];
+        assert_eq!(contradicted.help.as_deref(), Some("应答：包年套餐是500M光纤。"));
+        let answers = r.criteria.iter().find(|c| c.id == "answers").unwrap();
+        assert_eq!((answers.score, answers.passed), (Some(0.0), Some(false)));
+        assert!(r.auto_fail);
+    }
+
+    #[test]
+    fn answered_questions_and_na() {
+        let r = score(BROADBAND, "王芳：您好。\n客户：网速多快？\n王芳：包年是500M光纤，一年1200元。\n");
+        assert_eq!(statuses(&r), vec![(1, Some("speed"), "answered", Some(2))]);
+        assert!(r.findings.is_empty());
+        // Nothing asked: N/A, never a pass.
+        let r = score(BROADBAND, "王芳：您好，宽带要到期了。\n客户：好的。\n王芳：再见。\n");
+        assert!(r.questions.is_empty());
+        let answers = r.criteria.iter().find(|c| c.id == "answers").unwrap();
+        assert_eq!((answers.score, answers.passed), (None, None));
+        // Only unknown questions: listed, but nothing the knowledge base could judge.
+        let r = score(BROADBAND, "王芳：您好。\n客户：能开发票吗？\n王芳：可以。\n");
+        assert_eq!(statuses(&r), vec![(1, None, "unmatched", None)]);
+        let answers = r.criteria.iter().find(|c| c.id == "answers").unwrap();
+        assert_eq!(answers.passed, None);
+    }
+
+    #[test]
+    fn a_question_at_the_very_end_is_not_judged() {
+        let r = score(BROADBAND, "王芳：您好，宽带要到期了。\n客户：网速多快？\n");
+        assert!(r.questions.is_empty());
+    }
+
+    #[test]
+    fn no_knowledge_section_no_questions() {
+        let rubric = "[rubric]\nid = \"x\"\nversion = \"1\"\n[[steps]]\nid = \"hi\"\ncues = { any = [\"您好\"] }\n";
+        let r = score(rubric, "王芳：您好。\n客户：网速多快？\n王芳：很快。\n");
+        assert!(r.questions.is_empty());
+        assert!(r.criteria.iter().all(|c| c.id != "answers"));
+    }
+
+    fn analyzed(text: &str) -> Analyzed {
+        crate::text::segment::Analyzer::new(&[]).analyze(text)
+    }
+
+    fn is_q(text: &str) -> bool {
+        let a = analyzed(text);
+        units(&a).iter().any(|u| asks(&a, u.start, u.end, u.qmark).0)
+    }
+
+    #[test]
+    fn question_grammar() {
+        for q in [
+            "能不能退回去",
+            "还能换回原来的吗",
+            "可以改回老套餐不",
+            "价格呢",
+            "这个一个月多少钱",
+            "有没有点儿这种福利",
+            "线下怎么办理",
+            "你们会不会泄露我信息",
+            "我担心信号不好",
+            "用的人多吗",
+            "有啥区别么",
+            "售后靠谱吗？",
+            "请问线下能办理",
+        ] {
+            assert!(is_q(q), "{q} should ask");
+        }
+        for s in [
+            "我现在这套餐够用了，不换了",
+            "什么都行",
+            "没什么问题",
+            "我之前办个什么优惠",
+            "我还在开会呢，晚点说",
+            "流量不太够，月底老提示",
+            "不担心这个",
+            "看不看都行",
+            "我也不",
+        ] {
+            assert!(!is_q(s), "{s} should not ask");
+        }
+    }
+
+    #[test]
+    fn units_split_at_punctuation_not_spaces() {
+        let a = analyzed("会不会 泄漏我信息啊 之前被泄漏过一回。价格呢？");
+        let u = units(&a);
+        assert_eq!(u.len(), 2);
+        assert!(!u[0].qmark);
+        assert!(u[1].qmark);
+    }
+
+    #[test]
+    fn a_not_a_negators_are_questions() {
+        let a = analyzed("能不能退回原套餐");
+        let pos = a.norm.text.chars().position(|c| c == '退').unwrap();
+        assert!(negator(&a, pos).1);
+        let b = analyzed("升级以后就不能退回了");
+        let pos = b.norm.text.chars().position(|c| c == '退').unwrap();
+        let (neg, question) = negator(&b, pos);
+        assert!(!question);
+        assert_eq!(b.norm.chars[neg], '不');
+    }
+
+    #[test]
+    fn backchannel_keys_drop_particles() {
+        let k = |s: &str| backchannel_key(&content(&analyzed(s).norm.chars));
+        assert_eq!(k("喂？"), "");
+        assert_eq!(k("嗯，哪位啊"), "哪位");
+        assert_eq!(k("请问有什么事吗"), "有什么事吗");
+    }
+
+    #[test]
+    fn agent_questions_are_not_statements() {
+        let a = analyzed("您是担心不能退回吗？可以退的。");
+        assert!(in_question(&a, 3));
+        let pos = a.norm.text.chars().count() - 3;
+        assert!(!in_question(&a, pos));
+    }
+}
