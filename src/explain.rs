@@ -411,7 +411,11 @@ impl Ctx<'_> {
                 .iter()
                 .map(|r| {
                     let how = serde_json::to_value(r.source).ok().and_then(|v| v.as_str().map(str::to_string));
-                    format!("{} → {} ({})", r.speaker, r.role.as_str(), how.unwrap_or_default())
+                    let mut how = how.unwrap_or_default();
+                    if let Some(score) = r.evidence_score {
+                        how.push_str(&format!(", agent-likeness {score:.2}"));
+                    }
+                    format!("{} → {} ({how})", r.speaker, r.role.as_str())
                 })
                 .collect();
             writeln!(out, "  roles      {}", roles.join(", "))?;
@@ -630,14 +634,36 @@ mod tests {
         assert!(color.contains("\x1b[1;31merror[OP001]\x1b[0m"), "{color}");
     }
 
+    /// Rubric line numbers are replaced by `LINE` so that editing the rubric does not churn the
+    /// snapshots; `rubric_lines_point_at_the_rule` checks the numbers themselves.
+    fn without_lines(s: &str) -> String {
+        regex::Regex::new(r"\.toml:\d+").unwrap().replace_all(s, ".toml:LINE").into_owned()
+    }
+
     #[test]
     fn snapshot_failing_call() {
-        insta::assert_snapshot!(render("fixtures/dev/viol_op001_guarantee.txt", false));
+        insta::assert_snapshot!(without_lines(&render("fixtures/dev/viol_op001_guarantee.txt", false)));
     }
 
     #[test]
     fn snapshot_missing_steps_and_warning() {
-        insta::assert_snapshot!(render("fixtures/dev/cutoff_no_closing.txt", false));
+        insta::assert_snapshot!(without_lines(&render("fixtures/dev/cutoff_no_closing.txt", false)));
+    }
+
+    #[test]
+    fn rubric_lines_point_at_the_rule() {
+        let re = regex::Regex::new(r"rubrics/changjiang-plan-upsell\.toml:(\d+) (?:rule|step) ([a-z_-]+)").unwrap();
+        let rubric: Vec<&str> = crate::rubric::DEFAULT_RUBRIC.lines().collect();
+        let mut seen = 0;
+        for path in ["fixtures/dev/viol_op001_guarantee.txt", "fixtures/dev/cutoff_no_closing.txt"] {
+            let out = render(path, false);
+            for caps in re.captures_iter(&out) {
+                let line: usize = caps[1].parse().unwrap();
+                assert_eq!(rubric[line - 1], format!("id = \"{}\"", &caps[2]), "line {line}");
+                seen += 1;
+            }
+        }
+        assert!(seen >= 5, "{seen}");
     }
 
     #[test]
