@@ -38,9 +38,75 @@ enum Command {
     /// Merge partial results.json files (shards) into the results of one run over everything.
     #[command(after_help = EXIT_CODES)]
     Merge(MergeArgs),
+    /// Explain one call turn by turn: every finding with the characters underlined, the rule and
+    /// its rubric line, and for every missed step the nearest candidate turn.
+    Explain(ExplainArgs),
+    /// List the finding codes, or show the documentation of one (`callqa rules OP001`).
+    Rules(RulesArgs),
+    /// Measure agreement with human QA labels: per criterion, step, verdict and end condition.
+    #[command(after_help = EXIT_CODES)]
+    Calibrate(CalibrateArgs),
     /// Work with rubric files.
     #[command(subcommand)]
     Rubric(RubricCommand),
+}
+
+#[derive(Args, Debug)]
+struct ExplainArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Only the call with this id (default: every call in the inputs).
+    #[arg(long = "call", value_name = "ID")]
+    call_id: Option<String>,
+    /// Colors: auto (on a terminal), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    /// Colors when stdout is a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Args, Debug)]
+struct RulesArgs {
+    /// A finding code to document (omit to list all).
+    code: Option<String>,
+    /// Rubric file (default: the embedded default rubric).
+    #[arg(long, short)]
+    rubric: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct CalibrateArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Human QA labels: a JSON file (the fixtures' *.expect.json format), a directory of them,
+    /// or a CSV file (see docs/calibrate.md).
+    #[arg(long, value_name = "PATH")]
+    labels: PathBuf,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = CalibrateFormat::Table)]
+    format: CalibrateFormat,
+    /// Exit 1 when the agreement (accuracy) of the verdict, the end condition or any labelled
+    /// criterion is below this fraction.
+    #[arg(long, value_name = "FRACTION")]
+    min_agreement: Option<f64>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum CalibrateFormat {
+    /// Tables for a terminal.
+    Table,
+    /// JSON (`callqa/calibration/v1`).
+    Json,
+    /// Markdown.
+    Markdown,
 }
 
 #[derive(Subcommand, Debug)]
@@ -245,6 +311,9 @@ pub fn run() -> i32 {
         Command::Gate(args) => gate_cmd(args),
         Command::Compare(args) => compare(args),
         Command::Merge(args) => merge(args),
+        Command::Explain(args) => explain(args),
+        Command::Rules(args) => rules(args),
+        Command::Calibrate(args) => calibrate(args),
         Command::Rubric(RubricCommand::Check { file }) => rubric_check(&file),
     };
     match result {
@@ -299,6 +368,11 @@ fn rubric_check(file: &Path) -> Result<i32> {
 
 /// Reads, scores and orders every input; input errors are printed to stderr.
 fn run_batch(args: &InputArgs) -> Result<Results> {
+    Ok(run_batch_with_rubric(args)?.0)
+}
+
+/// [`run_batch`], also handing back the compiled rubric (so it is loaded once).
+fn run_batch_with_rubric(args: &InputArgs) -> Result<(Results, CompiledRubric)> {
     let rubric = load_rubric(args.rubric.as_ref())?;
     let options = Options {
         read: ReadOptions {
@@ -344,7 +418,7 @@ fn run_batch(args: &InputArgs) -> Result<Results> {
     for e in &results.errors {
         eprintln!("error: {e}");
     }
-    Ok(results)
+    Ok((results, engine.rubric))
 }
 
 /// 2 when nothing could be scored, or with `--strict` when anything could not be read.
@@ -551,6 +625,86 @@ fn merge(args: MergeArgs) -> Result<i32> {
             let stdout = io::stdout();
             let mut out = stdout.lock();
             report::json::write(&results, &mut out)?;
+        }
+    }
+    Ok(0)
+}
+
+fn explain(args: ExplainArgs) -> Result<i32> {
+    use std::io::IsTerminal;
+    let (results, rubric) = run_batch_with_rubric(&args.input)?;
+    input_exit(&results, args.input.strict)?;
+    let calls: Vec<_> =
+        results.calls.iter().filter(|c| args.call_id.as_ref().is_none_or(|id| &c.call_id == id)).collect();
+    if calls.is_empty() {
+        let ids: Vec<&str> = results.calls.iter().map(|c| c.call_id.as_str()).take(20).collect();
+        bail!("no call with id `{}`; calls in the input: {}", args.call_id.unwrap_or_default(), ids.join(", "));
+    }
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    for (i, c) in calls.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        callqa::explain::explain(c, &rubric, color, &mut out)?;
+    }
+    Ok(0)
+}
+
+fn rules(args: RulesArgs) -> Result<i32> {
+    let rubric = load_rubric(args.rubric.as_ref())?;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match &args.code {
+        None => callqa::codes::list(&rubric, &mut out)?,
+        Some(code) => match callqa::codes::show(&rubric, code, &mut out) {
+            Ok(()) => {}
+            Err(callqa::codes::ShowError::Unknown(e)) => {
+                eprintln!("error: {e}");
+                return Ok(2);
+            }
+            Err(e) => return Err(e.into()),
+        },
+    }
+    Ok(0)
+}
+
+fn calibrate(args: CalibrateArgs) -> Result<i32> {
+    if let Some(m) = args.min_agreement
+        && !(0.0..=1.0).contains(&m)
+    {
+        bail!("--min-agreement {m} must be a fraction between 0 and 1");
+    }
+    let labels = match callqa::calibrate::load_labels(&args.labels) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
+    let (results, rubric) = run_batch_with_rubric(&args.input)?;
+    input_exit(&results, args.input.strict)?;
+    let report = callqa::calibrate::compare(&labels, &results.calls, &rubric);
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        CalibrateFormat::Table => callqa::calibrate::write_table(&report, &mut out)?,
+        CalibrateFormat::Json => callqa::calibrate::write_json(&report, &mut out)?,
+        CalibrateFormat::Markdown => callqa::calibrate::write_markdown(&report, &mut out)?,
+    }
+    out.flush()?;
+    if let Some(min) = args.min_agreement {
+        let failures = callqa::calibrate::min_agreement_failures(&report, min);
+        if !failures.is_empty() {
+            for f in &failures {
+                eprintln!("agreement below {min}: {f}");
+            }
+            return Ok(1);
         }
     }
     Ok(0)
