@@ -37,6 +37,10 @@ fn report_writes_every_format_and_each_parses() {
     assert_eq!(rows.len(), calls);
     assert!(rows.iter().all(|r| r.len() == headers.len()));
 
+    // The most frequent questions the knowledge base does not cover are counted across calls.
+    let unmatched = results["aggregate"]["unmatched_questions"].as_array().unwrap();
+    assert!(unmatched.iter().any(|q| q["count"].as_u64().unwrap() >= 2), "{unmatched:?}");
+
     let md = fs::read_to_string(tmp.path().join("summary.md")).unwrap();
     assert!(md.contains("### Script steps") && md.contains("| greeting |"));
     // No temporary files are left behind.

@@ -86,6 +86,15 @@ pub struct EndCount {
     pub count: usize,
 }
 
+/// A customer question the knowledge base has no entry for, and how often it was asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnmatchedQuestion {
+    /// The asking clause, normalized only by trimming surrounding punctuation and spaces.
+    pub text: String,
+    /// Calls that asked it.
+    pub count: usize,
+}
+
 /// One of the lowest-scoring calls.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorstCall {
@@ -134,6 +143,10 @@ pub struct Aggregate {
     pub end_conditions: Vec<EndCount>,
     /// The ten lowest-scoring calls.
     pub worst: Vec<WorstCall>,
+    /// The most frequent customer questions no knowledge-base entry matched (at most 20): what
+    /// to add to the knowledge base next.
+    #[serde(default)]
+    pub unmatched_questions: Vec<UnmatchedQuestion>,
     /// Per value of the `--group-by` field, in value order (empty without grouping).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub groups: Vec<Group>,
@@ -314,7 +327,28 @@ fn compute(calls: &[CallResult], errors: usize) -> Aggregate {
         })
         .collect();
 
+    let mut asked: BTreeMap<String, usize> = BTreeMap::new();
+    for c in calls {
+        let mut seen: Vec<String> = Vec::new();
+        for q in c.questions.iter().filter(|q| q.status == crate::rubric::model::QuestionStatus::Unmatched) {
+            let Some(turn) = c.turns.get(q.turn) else { continue };
+            let text: String = turn.text.chars().skip(q.span[0]).take(q.span[1].saturating_sub(q.span[0])).collect();
+            let text = text.trim_matches(|ch: char| {
+                ch.is_whitespace() || ch.is_ascii_punctuation() || "，。！？、；：…".contains(ch)
+            });
+            if !text.is_empty() && !seen.iter().any(|s| s == text) {
+                seen.push(text.to_string());
+                *asked.entry(text.to_string()).or_default() += 1;
+            }
+        }
+    }
+    let mut unmatched_questions: Vec<UnmatchedQuestion> =
+        asked.into_iter().map(|(text, count)| UnmatchedQuestion { text, count }).collect();
+    unmatched_questions.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+    unmatched_questions.truncate(20);
+
     Aggregate {
+        unmatched_questions,
         calls: calls.len(),
         passed,
         failed: calls.len() - passed,

@@ -80,6 +80,12 @@ pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "| `{}` ({}) | {} | {} |", cell(&w.call_id), cell(&w.source), score, cell(&top))?;
         }
     }
+    if !a.unmatched_questions.is_empty() {
+        writeln!(out, "\n### Questions the knowledge base does not cover\n\n| question | calls |\n|---|---:|")?;
+        for q in &a.unmatched_questions {
+            writeln!(out, "| {} | {} |", cell(&q.text), q.count)?;
+        }
+    }
     if !a.groups.is_empty() {
         writeln!(out, "\n### By {}\n", a.groups[0].field)?;
         writeln!(

@@ -185,6 +185,9 @@ impl Redactor {
         for w in &mut results.aggregate.worst {
             w.top_message = w.top_message.as_deref().map(strip);
         }
+        for q in &mut results.aggregate.unmatched_questions {
+            q.text = strip(&q.text);
+        }
         for g in &mut results.aggregate.groups {
             for w in &mut g.aggregate.worst {
                 w.top_message = w.top_message.as_deref().map(strip);

@@ -153,6 +153,14 @@ pub fn write_aggregate(results: &Results, out: &mut dyn Write) -> io::Result<()>
         }
         writeln!(out, "{t}")?;
     }
+    if !a.unmatched_questions.is_empty() {
+        let mut t = table();
+        t.set_header(vec!["questions the knowledge base does not cover", "calls"]);
+        for q in &a.unmatched_questions {
+            t.add_row(vec![q.text.clone(), q.count.to_string()]);
+        }
+        writeln!(out, "{t}")?;
+    }
     if !a.groups.is_empty() {
         let mut t = table();
         t.set_header(vec![a.groups[0].field.as_str(), "calls", "passed", "pass rate", "mean score"]);
