@@ -33,6 +33,7 @@
 
 use super::context::CallContext;
 use super::result::{Finding, QuestionResult};
+use super::rules::fill;
 use crate::rubric::compile::{CompiledCues, CompiledEntry, CompiledKnowledge, CompiledRule};
 use crate::rubric::model::{QuestionStatus, RuleKind, Severity};
 use crate::text::normalize::{is_clause_punct, is_han, is_space_or_punct};
@@ -782,15 +783,6 @@ fn covering(ctx: &CallContext, others: &[Finding], t: usize, span: [usize; 2]) -
         .filter(|f| f.criterion != "steps" && !(f.span[0] == 0 && f.span[1] >= whole))
         .find(|f| f.span[0] < span[1] && span[0] < f.span[1])
         .map(|f| f.code.clone())
-}
-
-/// Fills a message or help template.
-fn fill(template: &str, vars: &[(&str, &str)]) -> String {
-    let mut out = template.to_string();
-    for (k, v) in vars {
-        out = out.replace(&format!("{{{k}}}"), v);
-    }
-    out
 }
 
 fn finding(

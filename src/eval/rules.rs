@@ -48,8 +48,8 @@ fn target_match(ctx: &CallContext, rule: &CompiledRule, t: usize) -> Option<CueM
     }
 }
 
-/// Fills a message template.
-fn fill(template: &str, vars: &[(&str, &str)]) -> String {
+/// Fills a message template: `{name}` becomes the value of `name` (unknown names stay as they are).
+pub(crate) fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     let mut out = template.to_string();
     for (k, v) in vars {
         out = out.replace(&format!("{{{k}}}"), v);
