@@ -6,7 +6,7 @@
 
 mod proptest_support;
 
-use callqa::eval::result::{CallResult, Verdict};
+use callqa::eval::result::CallResult;
 use callqa::transcript::{ReadOptions, read_bytes};
 use callqa::{Engine, Options, rubric};
 use proptest::prelude::*;
@@ -17,40 +17,6 @@ static ENGINE: LazyLock<Engine> =
     LazyLock::new(|| Engine::new(rubric::default_rubric().expect("the default rubric loads"), Options::default()));
 
 const SOURCE: &str = "calls/prop.txt";
-
-/// The invariants of one scored call.
-fn check_call(call: &CallResult) {
-    let n = call.turns.len();
-    assert!(n > 0, "a scored call without turns");
-    for (i, t) in call.turns.iter().enumerate() {
-        assert_eq!(t.index, i, "turn indices are positions");
-    }
-    for f in &call.findings {
-        let turn = call.turns.get(f.turn).unwrap_or_else(|| panic!("{} names turn {} of {n}", f.code, f.turn));
-        let chars: Vec<char> = turn.text.chars().collect();
-        let [a, b] = f.span;
-        assert!(a <= b && b <= chars.len(), "{} span {:?} outside a turn of {} chars", f.code, f.span, chars.len());
-        let quoted: String = chars[a..b].iter().take(60).collect();
-        assert!(f.excerpt.starts_with(&quoted), "{} excerpt {:?} is not the span {:?}", f.code, f.excerpt, quoted);
-        assert!(turn.findings.contains(&f.code), "turn {} does not list {}", f.turn, f.code);
-        assert!(!f.message.is_empty() && !f.code.is_empty());
-    }
-    for s in &call.steps {
-        assert!(s.turn.is_none_or(|t| t < n) && s.nearest_turn.is_none_or(|t| t < n), "step {} turn", s.id);
-        assert!((0.0..=1.0).contains(&s.confidence), "step {} confidence {}", s.id, s.confidence);
-        assert_eq!(s.covered, s.turn.is_some(), "step {}", s.id);
-    }
-    assert!(call.end_turn.is_none_or(|t| t < n));
-    assert!(call.score.is_none_or(|s| (0.0..=100.0).contains(&s)), "score {:?}", call.score);
-    for c in &call.criteria {
-        assert!(c.score.is_none_or(|s| (0.0..=100.0).contains(&s)), "{} score {:?}", c.id, c.score);
-        assert_eq!(c.score.is_none(), c.passed.is_none(), "{}: N/A is both or neither", c.id);
-    }
-    if call.auto_fail {
-        assert_eq!(call.verdict, Verdict::Fail, "auto-fail is a fail");
-    }
-    serde_json::to_string(call).expect("serializes");
-}
 
 /// Scores `bytes` and checks everything: one result per record, each call consistent.
 fn score_and_check(bytes: &[u8]) -> Vec<Result<CallResult, callqa::error::InputError>> {

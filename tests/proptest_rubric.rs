@@ -1,11 +1,13 @@
 //! Property tests of the rubric loader (issue #5, "no panics"): arbitrary strings, TOML-shaped
 //! noise and mutations of the default rubric through `rubric::from_str` (parse, validate,
 //! compile). The answer is always a compiled rubric or a list of errors, each located inside the
-//! file, never a panic.
+//! file, never a panic; and whatever rubric loads scores calls without panicking (odd weights,
+//! empty lexicons and extreme thresholds included), with consistent results.
 
 mod proptest_support;
 
 use callqa::rubric::{self, DEFAULT_RUBRIC, RubricErrors};
+use callqa::{Engine, Options};
 use proptest::prelude::*;
 use proptest_support::*;
 
@@ -25,6 +27,22 @@ fn check(source: &str, result: Result<rubric::CompiledRubric, RubricErrors>) {
         }
     }
     let _ = errors.to_string();
+}
+
+/// Calls the edited rubrics score: two dev fixtures that exercise most rules.
+const CALLS: &[(&str, &[u8])] = &[
+    ("faithful_contact.txt", include_bytes!("../fixtures/dev/faithful_contact.txt")),
+    ("viol_op001_guarantee.txt", include_bytes!("../fixtures/dev/viol_op001_guarantee.txt")),
+];
+
+/// A rubric that loaded must score: no panic, every result consistent.
+fn score_with(rubric: rubric::CompiledRubric) {
+    let engine = Engine::new(rubric, Options::default());
+    for (name, bytes) in CALLS {
+        for call in engine.score_bytes(name, bytes).into_iter().flatten() {
+            check_call(&call);
+        }
+    }
 }
 
 /// One edit of a rubric: the ways a hand-edited file goes wrong.
@@ -197,6 +215,9 @@ proptest! {
     #[test]
     fn edited_default_rubric_never_panics(edits in proptest::collection::vec(edit(), 1..4)) {
         let text = edits.iter().fold(DEFAULT_RUBRIC.to_string(), |t, e| apply(&t, e));
-        check(&text, rubric::from_str(PATH, &text));
+        match rubric::from_str(PATH, &text) {
+            Ok(compiled) => score_with(compiled),
+            errors => check(&text, errors),
+        }
     }
 }

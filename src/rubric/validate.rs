@@ -6,6 +6,10 @@ use super::error::{RubricError, Span};
 use super::model::{Cues, QuestionStatus, RubricFile, Rule, RuleKind};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The largest criterion weight. Weights are relative, so this costs nothing; without a bound a
+/// weight like `1e308` overflows the weighted sum (score × weight) to infinity.
+pub const MAX_WEIGHT: f64 = 1_000_000.0;
+
 /// The criterion ids of output contract v1.
 pub const CRITERIA: &[&str] = &["steps", "style", "overpromise", "privacy", "answers", "ending", "customer_style"];
 
@@ -64,11 +68,11 @@ impl Validator<'_> {
                 );
             }
             if let Some(w) = c.weight
-                && (w < 0.0 || !w.is_finite())
+                && !(0.0..=MAX_WEIGHT).contains(&w)
             {
                 self.err(
                     None,
-                    format!("criteria.{id}.weight = {w} must be a non-negative number"),
+                    format!("criteria.{id}.weight = {w} must be a number from 0 to {MAX_WEIGHT}"),
                     "weights are relative, e.g. steps = 35, style = 15",
                 );
             }
@@ -517,6 +521,25 @@ fn is_code(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue #5 (found by tests/proptest_rubric.rs): `weight = 1e308` loaded, and the call score
+    /// came out infinite (serialized as null, "not applicable").
+    #[test]
+    fn absurd_weights_are_refused() {
+        let src = crate::rubric::DEFAULT_RUBRIC;
+        for (w, ok) in
+            [("1e308", false), ("inf", false), ("-1", false), ("1000001", false), ("1000000", true), ("0", true)]
+        {
+            let text = src.replacen("[criteria.steps]\nweight = 35", &format!("[criteria.steps]\nweight = {w}"), 1);
+            assert_ne!(text, src, "the default rubric has [criteria.steps] with weight 35");
+            let file: RubricFile = toml::from_str(&text).unwrap();
+            let errors = validate(&file, &text);
+            assert_eq!(errors.is_empty(), ok, "weight {w}: {errors:?}");
+            if !ok {
+                assert!(errors[0].message.contains("criteria.steps.weight"), "{:?}", errors[0]);
+            }
+        }
+    }
 
     #[test]
     fn codes_have_letters_then_three_digits() {
