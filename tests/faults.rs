@@ -73,7 +73,10 @@ const CASES: &[Case] = &[
         file: "one_bad_line.jsonl",
         outcome: Outcome::Records { calls: 3, errors: &[(":2:72", &["EOF while parsing a string", "truncated"])] },
     },
-    Case { file: "empty.txt", outcome: Outcome::Records { calls: 0, errors: &[("", &["empty file"])] } },
+    Case {
+        file: "empty.txt",
+        outcome: Outcome::Records { calls: 0, errors: &[("", &["empty file", "expected at least one call"])] },
+    },
     Case {
         file: "no_format.txt",
         outcome: Outcome::Records {

@@ -194,13 +194,16 @@ fn too_big(source: &str, len: u64, limit: usize) -> InputError {
     )
 }
 
+/// The message for a file with nothing but whitespace in it.
+const EMPTY_FILE: &str = "empty file: expected at least one call (json, jsonl, openai, text or csv)";
+
 fn read_inner(source: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Vec<Result<RawCall, InputError>>, InputError> {
     if bytes.len() > opts.file_limit() {
         return Err(too_big(source, bytes.len() as u64, opts.file_limit()));
     }
     let (text, _) = decode(source, bytes, opts.encoding)?;
     if text.trim().is_empty() {
-        return Err(InputError::file(source, "empty file"));
+        return Err(InputError::file(source, EMPTY_FILE));
     }
     let format = match opts.format.or_else(|| detect(&text)) {
         Some(f) => f,
@@ -419,7 +422,8 @@ mod tests {
         for text in ["", "  \n\n \t"] {
             let out = read("x.txt", text);
             assert_eq!(out.len(), 1);
-            assert_eq!(out[0].as_ref().unwrap_err().message, "empty file");
+            assert_eq!(out[0].as_ref().unwrap_err().message, EMPTY_FILE);
+            assert!(EMPTY_FILE.starts_with("empty file: expected"));
         }
     }
 
