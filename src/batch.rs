@@ -64,15 +64,21 @@ pub struct Batch {
 /// With a shard, only the calls whose id hashes into it (and the errors whose source does) are
 /// kept.
 pub fn score(engine: &Engine, inputs: &[Input], stdin: Option<&[u8]>, shard: Option<Shard>) -> Batch {
-    let per_input: Vec<Vec<Result<CallResult, InputError>>> = inputs
+    // Read the files in parallel, then score the calls in parallel: one big JSONL file still
+    // uses every thread.
+    let raw: Vec<_> = inputs
         .par_iter()
         .map(|input| match input {
-            Input::File(p) => engine.score_path(p),
-            Input::Stdin => engine.score_bytes("<stdin>", stdin.unwrap_or_default()),
+            Input::File(p) => engine.read(Some(p), &[]),
+            Input::Stdin => engine.read(None, stdin.unwrap_or_default()),
         })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
         .collect();
+    let scored: Vec<Result<CallResult, InputError>> = raw.into_par_iter().map(|r| engine.score_raw(r)).collect();
     let mut batch = Batch::default();
-    for r in per_input.into_iter().flatten() {
+    for r in scored {
         match r {
             Ok(c) if shard.is_none_or(|s| s.contains(&c.call_id)) => batch.calls.push(c),
             Err(e) if shard.is_none_or(|s| s.contains(&e.source)) => batch.errors.push(e),

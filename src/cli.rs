@@ -495,8 +495,8 @@ fn gate_exit(outcome: &Option<gate::Outcome>) -> i32 {
 
 fn score(args: ScoreArgs) -> Result<i32> {
     let results = run_batch(&args.input)?;
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
+    // Block-buffered: the line-buffered stdout lock scans every small write for a newline.
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     match args.format {
         Format::Json => report::json::write(&results, &mut out)?,
         Format::Jsonl => {

@@ -45,9 +45,20 @@ impl Engine {
         self.finish(transcript::read_path(path, &self.options.read))
     }
 
+    /// Reads (decodes and parses) one input without scoring it.
+    pub fn read(&self, source: Option<&Path>, stdin: &[u8]) -> Vec<Result<transcript::RawCall, InputError>> {
+        match source {
+            Some(p) => transcript::read_path(p, &self.options.read),
+            None => transcript::read_bytes("<stdin>", stdin, &self.options.read),
+        }
+    }
+
+    /// Assigns roles to one read call and evaluates it.
+    pub fn score_raw(&self, raw: Result<transcript::RawCall, InputError>) -> Result<CallResult, InputError> {
+        raw.and_then(|call| assign_roles(call, &self.hints)).map(|t| evaluate(&self.rubric, &t))
+    }
+
     fn finish(&self, raw: Vec<Result<transcript::RawCall, InputError>>) -> Vec<Result<CallResult, InputError>> {
-        raw.into_iter()
-            .map(|r| r.and_then(|call| assign_roles(call, &self.hints)).map(|t| evaluate(&self.rubric, &t)))
-            .collect()
+        raw.into_iter().map(|r| self.score_raw(r)).collect()
     }
 }

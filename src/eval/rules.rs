@@ -5,7 +5,7 @@ use super::context::{CallContext, CueMatch};
 use super::result::Finding;
 use crate::rubric::compile::{CompiledRule, Target};
 use crate::rubric::model::RuleKind;
-use crate::text::similarity::similarity;
+use crate::text::similarity::Prepared;
 
 /// What one rule produced for one call.
 #[derive(Debug, Default)]
@@ -228,16 +228,21 @@ fn turn_length(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
 fn repetition(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
     let turns = ctx.turns_of(rule.role);
     let mut out = RuleOutcome { applicable: !turns.is_empty(), findings: Vec::new() };
+    // Each turn is prepared once (its normalized text already exists); pairs whose lengths
+    // cannot reach the bar are skipped without comparing bigrams.
+    let prepared: Vec<Prepared> =
+        turns.iter().map(|&t| Prepared::from_normalized(&ctx.turns[t].text.norm.chars)).collect();
     for (i, &t) in turns.iter().enumerate() {
-        let text = &ctx.turns[t].text.norm.text;
         if ctx.turns[t].text.norm.len() < rule.min_chars {
             continue;
         }
-        if let Some(&earlier) =
-            turns[..i].iter().find(|&&e| similarity(&ctx.turns[e].text.norm.text, text) >= rule.min_similarity)
-        {
+        let p = &prepared[i];
+        let earlier = (0..i).find(|&j| {
+            p.max_similarity(&prepared[j]) >= rule.min_similarity && p.similarity(&prepared[j]) >= rule.min_similarity
+        });
+        if let Some(j) = earlier {
             let (span, excerpt) = ctx.whole_turn(t);
-            let prev = earlier.to_string();
+            let prev = turns[j].to_string();
             out.findings.push(finding(ctx, rule, t, span, excerpt, &[("value", &prev)]));
         }
     }

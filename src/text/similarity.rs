@@ -23,6 +23,36 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     dice(&a, &ba, &b, &bb)
 }
 
+/// A text prepared once for repeated [`Prepared::similarity`] comparisons: content characters
+/// of already-normalized text and their sorted bigrams.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    chars: Vec<char>,
+    bigrams: Vec<u64>,
+}
+
+impl Prepared {
+    /// Prepares normalized characters (e.g. `Analyzed::norm.chars`); no second normalization.
+    pub fn from_normalized(chars: &[char]) -> Prepared {
+        let chars = content(chars);
+        let mut bigrams = bigrams(&chars);
+        bigrams.sort_unstable();
+        Prepared { chars, bigrams }
+    }
+
+    /// The same value as [`similarity`] of the two original texts.
+    pub fn similarity(&self, other: &Prepared) -> f64 {
+        dice(&self.chars, &self.bigrams, &other.chars, &other.bigrams)
+    }
+
+    /// The highest similarity two texts of these lengths could reach (Dice is bounded by
+    /// `2·min / (la + lb)` over bigram counts), to skip hopeless pairs cheaply.
+    pub fn max_similarity(&self, other: &Prepared) -> f64 {
+        let (a, b) = (self.bigrams.len(), other.bigrams.len());
+        if a + b == 0 { 0.0 } else { 2.0 * a.min(b) as f64 / (a + b) as f64 }
+    }
+}
+
 /// Best similarity between `model` and the turn: over the whole turn, each clause, and each
 /// run of 2–3 consecutive clauses. Returns `(score, start, end)` of the best normalized range;
 /// on ties the earliest, narrowest range wins. `(0.0, 0, 0)` for an empty turn or model.
@@ -201,6 +231,22 @@ fn dice(a: &[char], ga: &[u64], b: &[char], gb: &[u64]) -> f64 {
         }
     }
     (2 * common) as f64 / (ga.len() + gb.len()) as f64
+}
+
+#[cfg(test)]
+mod prepared_tests {
+    use super::*;
+
+    #[test]
+    fn prepared_matches_plain_similarity() {
+        for (a, b) in [("您好我是李明", "您好，我是李明。"), ("流量够用吗", "通话够不够"), ("", "x")]
+        {
+            let (pa, pb) =
+                (Prepared::from_normalized(&normalize(a).chars), Prepared::from_normalized(&normalize(b).chars));
+            assert!((pa.similarity(&pb) - similarity(a, b)).abs() < 1e-12, "{a} / {b}");
+            assert!(pa.max_similarity(&pb) + 1e-12 >= pa.similarity(&pb));
+        }
+    }
 }
 
 #[cfg(test)]
