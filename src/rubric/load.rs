@@ -1,22 +1,172 @@
-//! Loading a rubric: TOML text → [`RubricFile`] → validation, with every problem located at
-//! `file:line:column`.
+//! Loading a rubric: TOML text → [`RubricFile`] (with its `include`d list files merged in) →
+//! validation, with every problem located at `file:line:column` of the file it is in.
 
 use super::error::{RubricError, RubricErrors, Span};
-use super::model::RubricFile;
-use super::validate::validate;
+use super::model::{RubricFile, RubricFragment};
+use super::validate::{validate, validate_phrases};
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
 
-/// Parses and validates rubric text. `path` is only used in messages.
+/// Where the files named by `include = [...]` are read from.
+#[derive(Debug, Clone, Copy)]
+pub enum Includes<'a> {
+    /// From disk, relative to the including rubric's directory.
+    Disk,
+    /// From a table of `(path, text)` compiled into the binary (the embedded default rubric).
+    Embedded(&'a [(&'a str, &'a str)]),
+}
+
+impl Includes<'_> {
+    fn read(&self, path: &Path) -> Result<String, String> {
+        match self {
+            Includes::Disk => std::fs::read_to_string(path).map_err(|e| e.to_string()),
+            Includes::Embedded(table) => {
+                let key = slash_path(path);
+                table
+                    .iter()
+                    .find(|(p, _)| *p == key)
+                    .map(|(_, text)| text.to_string())
+                    .ok_or_else(|| "not embedded in this binary".to_string())
+            }
+        }
+    }
+}
+
+/// `a/b/../c` → `a/c`, with `/` separators whatever the platform, so embedded paths compare.
+fn slash_path(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir if parts.last().is_some_and(|p| p != "..") => {
+                parts.pop();
+            }
+            Component::CurDir => {}
+            // An absolute path: the empty first part makes `join` start with `/`.
+            Component::RootDir => parts.push(String::new()),
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    parts.join("/")
+}
+
+/// Parses and validates rubric text, reading its includes from disk. `path` names the file in
+/// messages and is the base of relative include paths.
 pub fn parse(path: &str, source: &str) -> Result<RubricFile, RubricErrors> {
-    let file: RubricFile = toml::from_str(source).map_err(|e| {
+    parse_with(path, source, Includes::Disk)
+}
+
+/// Parses and validates rubric text, reading its includes from `includes`.
+pub fn parse_with(path: &str, source: &str, includes: Includes) -> Result<RubricFile, RubricErrors> {
+    let mut file: RubricFile = from_toml(path, source)?;
+    let mut errors = merge_includes(&mut file, path, source, includes);
+    errors.extend(validate(&file, source).into_iter().map(|e| e.locate(path, source)));
+    // Report in file order, like a compiler (included files after the rubric's own problems).
+    errors.sort_by(|a, b| {
+        (a.path != path, &a.path, a.span.map(|s| (s.line, s.column))).cmp(&(
+            b.path != path,
+            &b.path,
+            b.span.map(|s| (s.line, s.column)),
+        ))
+    });
+    if errors.is_empty() { Ok(file) } else { Err(RubricErrors(errors)) }
+}
+
+/// Deserializes TOML, turning serde's message into a located error with a hint.
+fn from_toml<T: serde::de::DeserializeOwned>(path: &str, source: &str) -> Result<T, RubricErrors> {
+    toml::from_str(source).map_err(|e| {
         let span = e.span().map(|r| Span::at_offset(r.start));
         let message = e.message().trim().to_string();
         let hint = hint_for(&message);
         RubricErrors(vec![RubricError::new(span, message, &hint).locate(path, source)])
-    })?;
-    let mut errors: Vec<RubricError> = validate(&file, source).into_iter().map(|e| e.locate(path, source)).collect();
-    // Report in file order, like a compiler.
-    errors.sort_by_key(|e| e.span.map(|s| (s.line, s.column)));
-    if errors.is_empty() { Ok(file) } else { Err(RubricErrors(errors)) }
+    })
+}
+
+/// Reads every included file and merges its lists into `file`. Problems inside an included
+/// file are located in that file; a missing file or a name defined twice at the `include`
+/// entry of the rubric.
+fn merge_includes(file: &mut RubricFile, path: &str, source: &str, includes: Includes) -> Vec<RubricError> {
+    let mut errors = Vec::new();
+    let base = Path::new(path).parent().unwrap_or(Path::new(""));
+    let mut seen: Vec<PathBuf> = Vec::new();
+    // Where each lexicon was defined: the rubric itself, or an included file.
+    let mut origin: BTreeMap<String, String> =
+        file.lexicons.keys().map(|k| (k.clone(), "this rubric".to_string())).collect();
+    for inc in file.include.clone() {
+        let at = Span::of(&inc);
+        let name = inc.get_ref();
+        let full = base.join(name);
+        let shown = slash_path(&full);
+        if seen.contains(&full) {
+            errors.push(
+                RubricError::new(at, format!("`{name}` is included twice"), "list each file once").locate(path, source),
+            );
+            continue;
+        }
+        seen.push(full.clone());
+        let text = match includes.read(&full) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(
+                    RubricError::new(
+                        at,
+                        format!("cannot read the included file `{name}` ({shown}): {e}"),
+                        "include paths are relative to the rubric file, e.g. `common/compliance.toml`",
+                    )
+                    .locate(path, source),
+                );
+                continue;
+            }
+        };
+        let fragment: RubricFragment = match from_toml(&shown, &text) {
+            Ok(f) => f,
+            Err(RubricErrors(mut es)) => {
+                if let Some(e) = es.first_mut()
+                    && e.message.starts_with("unknown field")
+                {
+                    e.hint = "an included file holds only [lexicons], [synonyms] and [dictionary]".into();
+                }
+                errors.extend(es);
+                continue;
+            }
+        };
+        for (lex, list) in &fragment.lexicons {
+            let at_list = Span::of(list);
+            errors.extend(validate_phrases(lex, list.get_ref(), at_list).into_iter().map(|e| e.locate(&shown, &text)));
+            if let Some(first) = origin.get(lex) {
+                errors.push(
+                    RubricError::new(
+                        at,
+                        format!("lexicon `{lex}` from `{name}` is already defined in {first}"),
+                        "a lexicon is defined once; give the local list another name and use both (`\"@a\", \"@b\"`)",
+                    )
+                    .locate(path, source),
+                );
+            } else {
+                origin.insert(lex.clone(), shown.clone());
+            }
+        }
+        let RubricFragment { dictionary, synonyms, lexicons } = fragment;
+        for word in dictionary.words {
+            if !file.dictionary.words.contains(&word) {
+                file.dictionary.words.push(word);
+            }
+        }
+        for (key, variants) in synonyms {
+            let merged = file.synonyms.entry(key).or_default();
+            for v in variants {
+                if !merged.contains(&v) {
+                    merged.push(v);
+                }
+            }
+        }
+        for (lex, list) in lexicons {
+            if !file.lexicons.contains_key(&lex) {
+                file.included_lexicons.insert(lex.clone(), shown.clone());
+                file.lexicons.insert(lex, list.into_inner());
+            }
+        }
+    }
+    errors
 }
 
 /// A hint for the common serde messages.
@@ -163,11 +313,70 @@ cues = {{ any = ["x"] }}
 
     #[test]
     fn the_default_rubric_has_a_knowledge_base() {
-        let f = parse("default", crate::rubric::DEFAULT_RUBRIC).unwrap();
+        let f = parse_with(
+            crate::rubric::DEFAULT_RUBRIC_PATH,
+            crate::rubric::DEFAULT_RUBRIC,
+            Includes::Embedded(crate::rubric::EMBEDDED_INCLUDES),
+        )
+        .unwrap();
         let k = f.knowledge.expect("default rubric has [knowledge]");
         for id in ["price_fixed", "offline_signup", "offer_duration", "travel_service", "multi_numbers", "switch_back"]
         {
             assert!(k.entries.iter().any(|e| e.id.get_ref() == id), "missing {id}");
+        }
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::create_dir_all(dir.join(name).parent().unwrap()).unwrap();
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    #[test]
+    fn includes_merge_lists_and_locate_their_own_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "common/a.toml",
+            "[lexicons]\nbusy = [\"在开会\"]\n[synonyms]\n\"微信\" = [\"vx\"]\n[dictionary]\nwords = [\"长江移动\"]\n",
+        );
+        write(dir.path(), "common/bad.toml", "[lexicons]\nok = [\"x\"]\nnested = [\"@ok\"]\n");
+        write(dir.path(), "common/extra.toml", "[steps]\n");
+        let main = format!(
+            "include = [\"common/a.toml\"]\n{MINIMAL}\n[synonyms]\n\"微信\" = [\"wx\"]\n[[signals]]\nid = \"b\"\ncues = {{ any = [\"@busy\"] }}\n"
+        );
+        let path = dir.path().join("r.toml").display().to_string();
+        let f = parse(&path, &main).unwrap();
+        assert_eq!(f.lexicons["busy"], vec!["在开会".to_string()]);
+        assert_eq!(f.included_lexicons["busy"], slash_path(&dir.path().join("common/a.toml")));
+        assert_eq!(f.synonyms["微信"], vec!["wx".to_string(), "vx".to_string()]);
+        assert_eq!(f.dictionary.words, vec!["长江移动".to_string()]);
+
+        let bad = main.replace("common/a.toml", "common/bad.toml\", \"common/extra.toml");
+        let errs = parse(&path, &bad).unwrap_err();
+        let text = errs.to_string();
+        let bad_path = slash_path(&dir.path().join("common/bad.toml"));
+        assert!(text.contains(&format!("{bad_path}:3:10: lexicon `nested` refers to `@ok`")), "{text}");
+        assert!(text.contains("extra.toml:1:2: unknown field `steps`"), "{text}");
+        assert!(text.contains("holds only [lexicons], [synonyms] and [dictionary]"), "{text}");
+        assert!(text.contains("undefined lexicon `@busy`"), "{text}");
+    }
+
+    #[test]
+    fn every_shared_list_file_is_embedded_and_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rubrics/common");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| format!("rubrics/common/{}", e.unwrap().file_name().to_string_lossy()))
+            .filter(|p| p.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<String> = crate::rubric::EMBEDDED_INCLUDES.iter().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(embedded, on_disk, "list every rubrics/common file in rubric::EMBEDDED_INCLUDES");
+        for (p, text) in crate::rubric::EMBEDDED_INCLUDES {
+            let f: RubricFragment = from_toml(p, text).unwrap();
+            for (name, list) in &f.lexicons {
+                assert!(validate_phrases(name, list.get_ref(), None).is_empty(), "{p}: {name}");
+            }
         }
     }
 }

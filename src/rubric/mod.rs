@@ -17,9 +17,24 @@ pub const DEFAULT_RUBRIC: &str = include_str!("../../rubrics/changjiang-plan-ups
 /// The name the embedded default rubric is reported under.
 pub const DEFAULT_RUBRIC_PATH: &str = "rubrics/changjiang-plan-upsell.toml";
 
-/// Loads and compiles rubric text.
+/// The shared list files under `rubrics/common/`, embedded so that the default rubric's
+/// `include`s resolve in a binary run from anywhere. A test checks that every file of the
+/// directory is listed.
+pub const EMBEDDED_INCLUDES: &[(&str, &str)] = &[
+    ("rubrics/common/advertising-law.toml", include_str!("../../rubrics/common/advertising-law.toml")),
+    ("rubrics/common/call-flow.toml", include_str!("../../rubrics/common/call-flow.toml")),
+    ("rubrics/common/privacy.toml", include_str!("../../rubrics/common/privacy.toml")),
+    ("rubrics/common/sales-conduct.toml", include_str!("../../rubrics/common/sales-conduct.toml")),
+];
+
+/// Loads and compiles rubric text; its includes are read from disk relative to `path`.
 pub fn from_str(path: &str, source: &str) -> Result<CompiledRubric, RubricErrors> {
-    let file = load::parse(path, source)?;
+    from_str_with(path, source, load::Includes::Disk)
+}
+
+/// Loads and compiles rubric text, reading its includes from `includes`.
+pub fn from_str_with(path: &str, source: &str, includes: load::Includes) -> Result<CompiledRubric, RubricErrors> {
+    let file = load::parse_with(path, source, includes)?;
     Ok(compile::compile(file, path, source))
 }
 
@@ -39,5 +54,5 @@ pub fn from_path(path: &std::path::Path) -> Result<CompiledRubric, RubricErrors>
 
 /// The embedded default rubric, compiled.
 pub fn default_rubric() -> Result<CompiledRubric, RubricErrors> {
-    from_str(DEFAULT_RUBRIC_PATH, DEFAULT_RUBRIC)
+    from_str_with(DEFAULT_RUBRIC_PATH, DEFAULT_RUBRIC, load::Includes::Embedded(EMBEDDED_INCLUDES))
 }

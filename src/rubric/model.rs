@@ -3,14 +3,20 @@
 //! Unknown keys are errors (`deny_unknown_fields`). Ids carry their span so that validation
 //! errors can point at `file:line:column`.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use toml::Spanned;
 
 /// A whole rubric file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RubricFile {
+    /// Shared list files pulled in before this file (paths relative to this file, e.g.
+    /// `common/compliance.toml`); they hold `[lexicons]`, `[synonyms]` and `[dictionary]`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub include: Vec<Spanned<String>>,
     /// Identity and the call-level pass bar.
     pub rubric: Meta,
     /// Per-criterion settings, keyed by criterion id (`steps`, `style`, …).
@@ -51,10 +57,55 @@ pub struct RubricFile {
     /// The rules that produce findings.
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Lexicons that came from `include`d files, with the file each came from (filled in by
+    /// the loader; not part of the format).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub included_lexicons: BTreeMap<String, String>,
+}
+
+/// A shared list file pulled in with `include = [...]`: lists only, so one legal update to a
+/// word list reaches every rubric that includes it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RubricFragment {
+    /// Domain words for the segmenter (merged with the including rubric's).
+    #[serde(default)]
+    pub dictionary: Dictionary,
+    /// Synonyms (variant lists of the same key are merged).
+    #[serde(default)]
+    pub synonyms: BTreeMap<String, Vec<String>>,
+    /// Named phrase lists; a name may be defined only once across a rubric and its includes.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
+    pub lexicons: BTreeMap<String, Spanned<Vec<String>>>,
+}
+
+/// `examples`: lines that must and must not match, checked by `callqa rubric test`. A line is
+/// one turn of the role the item looks at, or a short call written as `坐席：…` / `客户：…`
+/// lines separated by newlines (for rules that need context, such as `respond`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    /// Lines the step, signal or entry matches; for a rule: lines on which it reports a finding.
+    #[serde(default, rename = "match")]
+    #[schemars(with = "Vec<String>")]
+    pub matches: Vec<Spanned<String>>,
+    /// Lines it must not match (the false-positive traps); for a rule: no finding.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub no_match: Vec<Spanned<String>>,
+}
+
+impl Examples {
+    /// Whether there is no example at all.
+    pub fn is_empty(&self) -> bool {
+        self.matches.is_empty() && self.no_match.is_empty()
+    }
 }
 
 /// `[rubric]`: identity and the call-level pass bar.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {
     /// Stable id, reported in every result.
@@ -87,7 +138,7 @@ fn yes() -> bool {
 }
 
 /// `[criteria.ID]`: weight and pass bar of one criterion.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CriterionConfig {
     /// Relative weight in the call score (0 = reported but not scored). Default: the built-in
@@ -108,7 +159,7 @@ pub struct CriterionConfig {
 }
 
 /// `[penalties]`: points taken off a criterion's 100 per finding of each severity.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Penalties {
     /// Critical findings (also auto-fail the call).
@@ -142,7 +193,7 @@ impl Default for Penalties {
 }
 
 /// `[roles]`: speaker labels and cues that identify the agent.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Roles {
     /// Labels that mean the agent (persona name, `坐席` …); built-in aliases always apply.
@@ -158,7 +209,7 @@ pub struct Roles {
 }
 
 /// `[dictionary]`: domain words for the segmenter.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dictionary {
     /// Words that must segment as one token (product names, company names …).
@@ -167,10 +218,11 @@ pub struct Dictionary {
 }
 
 /// `[[facts]]`: one approved number with its unit.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fact {
     /// Stable id.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// The approved value (50万 is written 500000).
     pub value: f64,
@@ -183,7 +235,7 @@ pub struct Fact {
 }
 
 /// Which speaker a detector or rule looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RoleSel {
     /// Agent turns (the default).
@@ -198,7 +250,7 @@ pub enum RoleSel {
 /// A matcher: what a turn must contain. The parts that are given must all hold: one of `any`
 /// or `regex` (they are alternatives), every phrase of `all`, one phrase of each of `groups`.
 /// Similarity to `models` is another way to match; `none` vetoes the turn.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cues {
     /// At least one of these phrases (`"@lexicon"` expands a lexicon).
@@ -235,10 +287,11 @@ pub struct Cues {
 }
 
 /// `[[signals]]`: a named detector run on every turn of a role.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Signal {
     /// Stable id, referenced from end conditions and rules.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// Whose turns it looks at.
     #[serde(default)]
@@ -248,13 +301,17 @@ pub struct Signal {
     pub description: Option<String>,
     /// The matcher.
     pub cues: Cues,
+    /// Lines it must and must not match (`callqa rubric test`).
+    #[serde(default)]
+    pub examples: Examples,
 }
 
 /// `[[steps]]`: one script step.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// Stable id.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// Human title.
     #[serde(default)]
@@ -267,13 +324,17 @@ pub struct Step {
     /// Only the last N agent turns count (a closing).
     #[serde(default)]
     pub last: Option<usize>,
+    /// Lines it must and must not match (`callqa rubric test`).
+    #[serde(default)]
+    pub examples: Examples,
 }
 
 /// `[[end_conditions]]`: one way a call may end, decided from signals.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndCondition {
     /// Stable id (`contact_captured`, `declined` … or `none` for the fallback).
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// Human title.
     #[serde(default)]
@@ -297,7 +358,7 @@ pub struct EndCondition {
 /// dodged, contradicted or answered with invented facts; customer questions that match no entry
 /// are listed for the knowledge base's authors. Rules of type `answer` turn the outcomes into
 /// findings.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Knowledge {
     /// How many agent turns after a question must address it (default 2).
@@ -334,7 +395,7 @@ pub struct Knowledge {
 }
 
 /// What a knowledge entry stands for (informational; both are judged the same way).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum EntryKind {
     /// A scripted question with an approved answer (the script's 问答知识库).
@@ -346,10 +407,11 @@ pub enum EntryKind {
 }
 
 /// `[[knowledge.entries]]`: one known customer question or concern with its approved answer.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KnowledgeEntry {
     /// Stable id, reported in the call's `questions`.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// Question (scripted Q&A) or concern (persona worry).
     #[serde(default)]
@@ -386,10 +448,13 @@ pub struct KnowledgeEntry {
     /// Similarity needed to `answer`; defaults to `knowledge.min_similarity`.
     #[serde(default)]
     pub min_similarity: Option<f64>,
+    /// Customer questions that must and must not be recognised as this entry.
+    #[serde(default)]
+    pub examples: Examples,
 }
 
 /// One key fact of an approved answer: a matcher, or an approved number of `[[facts]]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyFact {
     /// Name of the fact (informational).
@@ -409,7 +474,7 @@ pub struct KeyFact {
 
 /// What happened to one customer question (the `status` of an `answer` rule and of each entry
 /// in a call's `questions`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum QuestionStatus {
     /// The agent addressed it with the approved facts.
@@ -438,7 +503,7 @@ impl QuestionStatus {
 }
 
 /// Severity of a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Auto-fails the call.
@@ -464,7 +529,7 @@ impl Severity {
 }
 
 /// The general rule types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleKind {
     /// A finding for every turn of `role` that matches `cues` (or the turns where `signal` fired).
@@ -486,10 +551,11 @@ pub enum RuleKind {
 }
 
 /// `[[rules]]`: one rule producing findings with a stable code.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     /// Stable id.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// Finding code (`OP001`); several rules may share one.
     pub code: String,
@@ -569,4 +635,7 @@ pub struct Rule {
     /// `answer`: only questions of these knowledge entries (by id); empty = every entry.
     #[serde(default)]
     pub entries: Vec<String>,
+    /// Lines on which the rule must and must not report a finding (`callqa rubric test`).
+    #[serde(default)]
+    pub examples: Examples,
 }

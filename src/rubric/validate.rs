@@ -28,6 +28,35 @@ struct Validator<'a> {
 }
 
 /// "a, b, c", or "none" for an empty list.
+/// The problems of one lexicon's phrase list: references to other lexicons (lexicons do not
+/// nest) and phrases that normalize to nothing. `at` locates the list when it is known.
+pub fn validate_phrases(name: &str, list: &[String], at: Option<Span>) -> Vec<RubricError> {
+    let mut errors = Vec::new();
+    if let Some(nested) = list.iter().find(|p| p.starts_with('@')) {
+        errors.push(RubricError::new(
+            at,
+            format!("lexicon `{name}` refers to `{nested}`; lexicons cannot include other lexicons"),
+            "list the phrases themselves, or reference both lexicons where they are used",
+        ));
+    }
+    for p in list.iter().filter(|p| !p.starts_with('@')) {
+        if empty_after_normalization(p) {
+            errors.push(RubricError::new(at, empty_phrase_message(&format!("lexicon `{name}`"), p), EMPTY_PHRASE_HINT));
+        }
+    }
+    errors
+}
+
+fn empty_after_normalization(p: &str) -> bool {
+    crate::text::normalize::normalize(p).text.trim().is_empty()
+}
+
+fn empty_phrase_message(what: &str, p: &str) -> String {
+    format!("{what} has the phrase `{p}`, which is empty after normalization (fillers such as 嗯 are removed)")
+}
+
+const EMPTY_PHRASE_HINT: &str = "remove it or write the words it should match";
+
 fn listing<'a>(items: impl Iterator<Item = &'a str>) -> String {
     let v: Vec<&str> = items.take(30).collect();
     if v.is_empty() { "none yet".into() } else { v.join(", ") }
@@ -91,15 +120,9 @@ impl Validator<'_> {
                 "give at least one criterion a positive weight",
             );
         }
-        for (name, list) in &f.lexicons {
-            if let Some(nested) = list.iter().find(|p| p.starts_with('@')) {
-                self.err(
-                    None,
-                    format!("lexicon `{name}` refers to `{nested}`; lexicons cannot include other lexicons"),
-                    "list the phrases themselves, or reference both lexicons where they are used",
-                );
-            }
-            self.phrases(list.iter().filter(|p| !p.starts_with('@')), None, &format!("lexicon `{name}`"));
+        // Lexicons of included files were checked against their own file by the loader.
+        for (name, list) in f.lexicons.iter().filter(|(n, _)| !f.included_lexicons.contains_key(*n)) {
+            self.errors.extend(validate_phrases(name, list, None));
         }
         for (p, name) in [
             (f.penalties.critical, "critical"),
@@ -295,8 +318,8 @@ impl Validator<'_> {
                         &format!("defined lexicons: {valid}"),
                     );
                 }
-            } else if crate::text::normalize::normalize(p).text.trim().is_empty() {
-                self.err(at, format!("{what} has the phrase `{p}`, which is empty after normalization (fillers such as 嗯 are removed)"), "remove it or write the words it should match");
+            } else if empty_after_normalization(p) {
+                self.err(at, empty_phrase_message(what, p), EMPTY_PHRASE_HINT);
             }
         }
     }
@@ -532,11 +555,17 @@ mod tests {
         {
             let text = src.replacen("[criteria.steps]\nweight = 35", &format!("[criteria.steps]\nweight = {w}"), 1);
             assert_ne!(text, src, "the default rubric has [criteria.steps] with weight 35");
-            let file: RubricFile = toml::from_str(&text).unwrap();
-            let errors = validate(&file, &text);
-            assert_eq!(errors.is_empty(), ok, "weight {w}: {errors:?}");
-            if !ok {
-                assert!(errors[0].message.contains("criteria.steps.weight"), "{:?}", errors[0]);
+            let loaded = crate::rubric::load::parse_with(
+                crate::rubric::DEFAULT_RUBRIC_PATH,
+                &text,
+                crate::rubric::load::Includes::Embedded(crate::rubric::EMBEDDED_INCLUDES),
+            );
+            match loaded {
+                Ok(_) => assert!(ok, "weight {w} was accepted"),
+                Err(errors) => {
+                    assert!(!ok, "weight {w}: {errors}");
+                    assert!(errors.0[0].message.contains("criteria.steps.weight"), "{:?}", errors.0[0]);
+                }
             }
         }
     }
