@@ -16,6 +16,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod authoring;
 pub mod batch;
 pub mod calibrate;
 pub mod codes;

@@ -48,14 +48,19 @@ impl RubricError {
     pub fn locate(mut self, path: &str, source: &str) -> Self {
         self.path = path.to_string();
         if let Some(s) = &mut self.span {
-            let offset = floor_char_boundary(source, s.offset);
-            let before = &source[..offset];
-            s.line = before.matches('\n').count() + 1;
-            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-            s.column = before[line_start..].chars().count() + 1;
+            (s.line, s.column) = line_column(source, s.offset);
         }
         self
     }
+}
+
+/// The 1-based line and column (in characters) of byte `offset` in `source`.
+pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(source, offset);
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {

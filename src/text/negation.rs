@@ -54,7 +54,7 @@ pub fn is_negated(a: &Analyzed, start: usize) -> bool {
     let Some((clause_start, _)) = a.clause_at(start) else {
         return false;
     };
-    if start > clause_start && NEGATOR_CHARS.contains(&chars[start - 1]) {
+    if start > clause_start && NEGATOR_CHARS.contains(&chars[start - 1]) && !a_not_a(chars, start - 1) {
         return true;
     }
     let k = a.tokens.partition_point(|t| t.end <= start);
@@ -65,8 +65,15 @@ pub fn is_negated(a: &Analyzed, start: usize) -> bool {
         .filter(|t| t.start >= clause_start && t.start <= t.end && t.end <= chars.len())
         .any(|t| {
             let word = &chars[t.start..t.end];
-            NEGATORS.iter().any(|w| w.chars().eq(word.iter().copied()))
+            NEGATORS.iter().any(|w| w.chars().eq(word.iter().copied())) && !a_not_a(chars, t.start)
         })
+}
+
+/// True when the 不/没 at `i` is the middle of an A-not-A question (会不会, 是不是, 有没有, 可不可以):
+/// the character before it is the one after it. Such a question asks; it negates nothing
+/// (会不会泄露 worries about a leak).
+fn a_not_a(chars: &[char], i: usize) -> bool {
+    i > 0 && matches!(chars.get(i), Some('不' | '没')) && chars.get(i + 1).is_some_and(|&c| c == chars[i - 1])
 }
 
 #[cfg(test)]
@@ -104,6 +111,12 @@ mod tests {
         assert!(!negated("不会的，保证", "保证"));
         assert!(!negated("保证", "保证"));
         assert!(!negated("别人保证", "保证"));
+        // A-not-A questions ask; they do not negate.
+        assert!(!negated("会不会泄露", "泄露"));
+        assert!(!negated("你们是不是保证", "保证"));
+        assert!(!negated("有没有额外费用", "额外费用"));
+        assert!(!negated("可不可以保证", "保证"));
+        assert!(negated("会不会不保证", "保证"));
     }
 
     #[test]
