@@ -12,6 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+mod rubric_cmd;
+
 const EXIT_CODES: &str = "Exit codes:\n  0  success (and the gate held)\n  1  the gate failed: quality below the bar\n  2  usage, rubric or input error";
 
 /// Audit phone-call transcripts against a script rubric.
@@ -48,7 +50,7 @@ enum Command {
     Calibrate(CalibrateArgs),
     /// Work with rubric files.
     #[command(subcommand)]
-    Rubric(RubricCommand),
+    Rubric(rubric_cmd::RubricCommand),
 }
 
 #[derive(Args, Debug)]
@@ -107,15 +109,6 @@ enum CalibrateFormat {
     Json,
     /// Markdown.
     Markdown,
-}
-
-#[derive(Subcommand, Debug)]
-enum RubricCommand {
-    /// Validate a rubric: every problem with file:line:column and a hint.
-    Check {
-        /// The rubric file.
-        file: PathBuf,
-    },
 }
 
 #[derive(Args, Debug)]
@@ -314,7 +307,7 @@ pub fn run() -> i32 {
         Command::Explain(args) => explain(args),
         Command::Rules(args) => rules(args),
         Command::Calibrate(args) => calibrate(args),
-        Command::Rubric(RubricCommand::Check { file }) => rubric_check(&file),
+        Command::Rubric(cmd) => rubric_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,
@@ -344,26 +337,6 @@ fn load_rubric(path: Option<&PathBuf>) -> Result<CompiledRubric> {
         eprintln!("{e}");
         Exit(2).into()
     })
-}
-
-fn rubric_check(file: &Path) -> Result<i32> {
-    match rubric::from_path(file) {
-        Ok(r) => {
-            println!(
-                "{}: ok ({} steps, {} signals, {} rules, {} facts)",
-                file.display(),
-                r.steps.len(),
-                r.signals.len(),
-                r.rules.len(),
-                r.facts.len()
-            );
-            Ok(0)
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            Ok(2)
-        }
-    }
 }
 
 /// Reads, scores and orders every input; input errors are printed to stderr.

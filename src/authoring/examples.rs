@@ -123,11 +123,9 @@ pub fn run(rubric: &CompiledRubric, source: &str) -> TestReport {
             let cues = &rubric.steps[i].cues;
             let agent = ctx.turns_of(RoleSel::Agent);
             match agent.iter().find_map(|&turn| ctx.matches(cues, turn).map(|m| (turn, m))) {
-                Some((turn, m)) => Check::hit(format!(
-                    "matched by {} on {}",
-                    m.via.as_str(),
-                    evidence(&ctx, turn, m.start, m.end)
-                )),
+                Some((turn, m)) => {
+                    Check::hit(format!("matched by {} on {}", m.via.as_str(), evidence(&ctx, turn, m.start, m.end)))
+                }
                 None => {
                     let best = agent.iter().map(|&turn| ctx.similarity(cues, turn)).fold(0.0, f64::max);
                     Check::miss(format!(
@@ -284,13 +282,12 @@ fn parse_example(text: &str) -> Result<Transcript, String> {
             }
         }
     }
-    Ok(Transcript {
-        id: "example".into(),
-        source: "example".into(),
-        meta: BTreeMap::new(),
-        turns,
-        roles: Vec::new(),
-    })
+    Ok(Transcript { id: "example".into(), source: "example".into(), meta: BTreeMap::new(), turns, roles: Vec::new() })
+}
+
+/// The text of each turn of an example (speaker labels removed); nothing for a malformed one.
+pub fn example_turns(text: &str) -> Vec<String> {
+    parse_example(text).map(|t| t.turns.into_iter().map(|turn| turn.text).collect()).unwrap_or_default()
 }
 
 /// The speaker of a one-line example until the item decides its role.
@@ -298,7 +295,14 @@ const UNSET: &str = "";
 
 fn turn(speaker: &str, text: &str) -> Turn {
     let role = if speaker == "customer" { Role::Customer } else { Role::Agent };
-    Turn { speaker: speaker.into(), role, text: text.into(), start: None, end: None, pos: Position { line: 1, column: 1 } }
+    Turn {
+        speaker: speaker.into(),
+        role,
+        text: text.into(),
+        start: None,
+        end: None,
+        pos: Position { line: 1, column: 1 },
+    }
 }
 
 /// `坐席：您好` → (agent, `您好`).

@@ -6,3 +6,9 @@
 //! why they are not part of [`crate::rubric`], which evaluation itself depends on.
 
 pub mod examples;
+pub mod lint;
+pub mod schema;
+
+/// The commented starter rubric `callqa rubric new` writes: every section with a short, working
+/// example (it passes `rubric check` and `rubric test`).
+pub const STARTER: &str = include_str!("starter.toml");
