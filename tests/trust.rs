@@ -14,6 +14,7 @@ const TEST_FLOOR: &[(&str, u64)] = &[
     ("style", 38),
     ("overpromise", 35),
     ("privacy", 35),
+    ("answers", 36),
     ("ending", 36),
     ("customer_style", 6),
 ];
