@@ -23,7 +23,7 @@
 use super::Results;
 use super::aggregate::Aggregate;
 use crate::eval::result::{CallResult, Finding, TurnResult, Verdict};
-use crate::rubric::model::Severity;
+use crate::rubric::model::{QuestionStatus, Severity};
 use crate::transcript::{Role, RoleSource};
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
@@ -178,6 +178,8 @@ ol.steps .mark{width:16px;font-weight:700;text-align:center}
 ol.steps .ok .mark{color:var(--pass)}ol.steps .miss .mark{color:var(--muted)}
 ol.steps .miss.req .mark,ol.steps .miss.req .sid{color:var(--fail)}
 ol.steps .miss .sid{color:var(--muted)}
+ul.questions{margin:0;padding:0;list-style:none;font-size:13px}ul.questions li{padding:2px 0}
+ul.questions .ok strong{color:var(--pass)}ul.questions .bad strong{color:var(--fail)}ul.questions .muted strong{color:var(--muted);font-weight:400}
 .req{font-size:11px;color:var(--fail);border:1px solid var(--fail);border-radius:8px;padding:0 5px}
 ul.findings{list-style:none;margin:0;padding:0}
 ul.findings li{border-left:3px solid var(--line);padding:4px 0 4px 10px;margin:0 0 8px;font-size:13px}
@@ -476,7 +478,21 @@ fn overview(r: &Results, o: &mut String) -> fmt::Result {
 
     panel_open(o, "最低分的未通过通话", "lowest-scoring failed calls", "点击查看整通对话。")?;
     worst(r, o)?;
-    o.push_str("</figure>\n</div>\n</div>\n");
+    o.push_str("</figure>\n");
+    if !a.unmatched_questions.is_empty() {
+        panel_open(
+            o,
+            "知识库未覆盖的问题",
+            "unmatched questions",
+            "客户问了、但知识库没有对应条目的问题（按提问的通话数排序）：值得补充进知识库。",
+        )?;
+        o.push_str("<ol class=\"worst unmatched\">\n");
+        for q in &a.unmatched_questions {
+            writeln!(o, "<li>「{}」 <span class=\"muted\">{} 通</span></li>", escape(&q.text), q.count)?;
+        }
+        o.push_str("</ol>\n</figure>\n");
+    }
+    o.push_str("</div>\n</div>\n");
 
     groups(a, o)?;
     errors(r, o)?;
@@ -1017,6 +1033,48 @@ fn turn(anchor: &str, c: &CallResult, t: &TurnResult, o: &mut String) -> fmt::Re
     Ok(())
 }
 
+/// The customer's questions and concerns, each with its knowledge entry, what happened to it
+/// and the agent turn that answered it (the `answers` criterion's evidence as turn pairs).
+fn questions(anchor: &str, c: &CallResult, o: &mut String) -> fmt::Result {
+    if c.questions.is_empty() {
+        return Ok(());
+    }
+    let answered = c.questions.iter().filter(|q| q.status == QuestionStatus::Answered).count();
+    write!(
+        o,
+        "<h4>客户提问 <span class=\"muted\">已答 {answered} / {}</span></h4><ul class=\"questions\">",
+        c.questions.len()
+    )?;
+    for q in &c.questions {
+        let (class, label) = match q.status {
+            QuestionStatus::Answered => ("ok", "已回答"),
+            QuestionStatus::Unanswered => ("bad", "未回答"),
+            QuestionStatus::Contradicted => ("bad", "与知识库矛盾"),
+            QuestionStatus::Unsupported => ("bad", "回答无依据"),
+            QuestionStatus::Unmatched => ("muted", "知识库无此问题"),
+        };
+        let text = c.turns.get(q.turn).map_or(String::new(), |t| {
+            t.text.chars().skip(q.span[0]).take(q.span[1].saturating_sub(q.span[0])).collect()
+        });
+        write!(
+            o,
+            "<li class=\"{class}\"><a href=\"#{anchor}-t{t}\">#{t}</a> 「{}」 → <span class=\"sid\">{}</span> <strong>{label}</strong>",
+            escape(&text),
+            escape(q.entry.as_deref().unwrap_or("—")),
+            t = q.turn
+        )?;
+        if let Some(a) = q.answered_turn {
+            write!(o, " <span class=\"muted\">答于 <a href=\"#{anchor}-t{a}\">#{a}</a></span>")?;
+        }
+        if let Some(code) = &q.code {
+            write!(o, " <span class=\"code\">{}</span>", escape(code))?;
+        }
+        o.push_str("</li>");
+    }
+    o.push_str("</ul>\n");
+    Ok(())
+}
+
 fn side(anchor: &str, c: &CallResult, o: &mut String) -> fmt::Result {
     write!(
         o,
@@ -1083,7 +1141,9 @@ fn side(anchor: &str, c: &CallResult, o: &mut String) -> fmt::Result {
             o.push_str("</li>");
         }
     }
-    write!(o, "</ol>\n<h4>问题 <span class=\"muted\">{} 条</span></h4>", c.findings.len())?;
+    o.push_str("</ol>\n");
+    questions(anchor, c, o)?;
+    write!(o, "<h4>问题 <span class=\"muted\">{} 条</span></h4>", c.findings.len())?;
     if c.findings.is_empty() {
         o.push_str("<p class=\"muted\">没有发现问题。</p>");
     } else {
