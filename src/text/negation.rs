@@ -17,6 +17,7 @@ const NEGATORS: &[&str] = &[
     "非",
     "并非",
     "不能",
+    "不敢",
     "不会",
     "不可能",
     "无法",
@@ -38,6 +39,18 @@ const NEGATORS: &[&str] = &[
     "毫无",
 ];
 
+/// Prepositions that may stand between a negator and its verb (不敢跟您保证).
+const PREPOSITIONS: &[&str] = &["跟", "和", "给", "向", "对", "为", "替", "帮"];
+
+/// Pronouns that complete such a prepositional phrase.
+const PRONOUNS: &[&str] = &["您", "你", "我", "他", "她", "我们", "你们", "您们", "他们", "大家", "客户"];
+
+fn token_is(a: &Analyzed, i: usize, words: &[&str]) -> bool {
+    let t = a.tokens[i];
+    let chars = a.norm.chars.get(t.start..t.end).unwrap_or(&[]);
+    words.iter().any(|w| w.chars().eq(chars.iter().copied()))
+}
+
 /// Single characters that negate the character right after them even inside a jieba token.
 const NEGATOR_CHARS: &[char] = &['不', '没', '别', '未'];
 
@@ -57,7 +70,12 @@ pub fn is_negated(a: &Analyzed, start: usize) -> bool {
     if start > clause_start && NEGATOR_CHARS.contains(&chars[start - 1]) && !a_not_a(chars, start - 1) {
         return true;
     }
-    let k = a.tokens.partition_point(|t| t.end <= start);
+    let mut k = a.tokens.partition_point(|t| t.end <= start);
+    // A negator still governs the verb across a short prepositional phrase: 不敢跟您保证,
+    // 不会给您乱发, 不能向你承诺.
+    if k >= 2 && token_is(a, k - 1, PRONOUNS) && token_is(a, k - 2, PREPOSITIONS) {
+        k -= 2;
+    }
     a.tokens[..k]
         .iter()
         .rev()
@@ -101,6 +119,8 @@ mod tests {
         assert!(negated("没有任何额外费用", "额外费用"));
         assert!(negated("不保证", "保证"));
         assert!(negated("這個不能保證", "保证"));
+        assert!(negated("我不敢跟您保证", "保证"));
+        assert!(negated("我们不会给您乱发", "乱发"));
     }
 
     #[test]
@@ -111,6 +131,8 @@ mod tests {
         assert!(!negated("不会的，保证", "保证"));
         assert!(!negated("保证", "保证"));
         assert!(!negated("别人保证", "保证"));
+        assert!(!negated("我跟您保证", "保证"));
+        assert!(!negated("不用担心，我跟您保证", "保证"));
         // A-not-A questions ask; they do not negate.
         assert!(!negated("会不会泄露", "泄露"));
         assert!(!negated("你们是不是保证", "保证"));
