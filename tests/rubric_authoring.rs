@@ -171,7 +171,10 @@ fn include_problems_are_reported_with_the_included_file() {
 }
 
 /// Each shipped rubric with the labelled calls it is linted against.
-const SHIPPED: &[(&str, &str)] = &[("rubrics/changjiang-plan-upsell.toml", "fixtures/dev")];
+const SHIPPED: &[(&str, &str)] = &[
+    ("rubrics/bank-card-instalment.toml", "fixtures/bank/dev"),
+    ("rubrics/changjiang-plan-upsell.toml", "fixtures/dev"),
+];
 
 #[test]
 fn shipped_rubrics_pass_their_examples_and_the_lint() {
