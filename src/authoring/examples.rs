@@ -141,7 +141,7 @@ pub fn run(rubric: &CompiledRubric, source: &str) -> TestReport {
             let id = e.id.get_ref().clone();
             debug_assert!(ck.entries.iter().any(|c| c.id == id));
             each(ItemKind::Entry, e.id.get_ref(), &e.examples, &|t| {
-                let tr = with_default_role(t, Role::Customer);
+                let tr = with_reply(with_default_role(t, Role::Customer));
                 let ctx = CallContext::new(rubric, &tr);
                 let asked = answers::evaluate(&ctx, &[]).questions;
                 match asked.iter().find(|q| q.entry.as_deref() == Some(id.as_str())) {
@@ -182,6 +182,7 @@ pub fn run(rubric: &CompiledRubric, source: &str) -> TestReport {
         };
         each(ItemKind::Rule, r.id.get_ref(), &r.examples, &|t| {
             let tr = with_default_role(t, role);
+            let tr = if compiled.kind == RuleKind::Answer { with_reply(tr) } else { tr };
             let ctx = CallContext::new(rubric, &tr);
             let findings = rule_findings(&ctx, i);
             match findings.first() {
@@ -330,6 +331,15 @@ fn with_default_role(t: &Transcript, role: Role) -> Transcript {
     t
 }
 
+/// A one-line customer question gets a neutral agent reply (好的。): a question on the last
+/// turn of a call is not judged, since the call ended before anyone could answer it.
+fn with_reply(mut t: Transcript) -> Transcript {
+    if t.turns.len() == 1 && t.turns[0].role == Role::Customer {
+        t.turns.push(turn(Role::Agent.as_str(), "好的。"));
+    }
+    t
+}
+
 fn single_role(sel: RoleSel) -> Role {
     match sel {
         RoleSel::Customer => Role::Customer,
@@ -431,6 +441,42 @@ examples.no_match = ["全网最低价"]
         assert_eq!(failed[0].detail, "no finding");
         assert!(failed[1].detail.starts_with("reported ST001 on 「最低」"), "{}", failed[1].detail);
         assert_eq!(failed[0].line, 50);
+    }
+
+    #[test]
+    fn a_one_line_question_is_judged_as_asked() {
+        let src = r#"
+[rubric]
+id = "t"
+version = "1"
+
+[[steps]]
+id = "greeting"
+cues = { any = ["您好"] }
+
+[knowledge]
+[[knowledge.entries]]
+id = "price"
+ask = { any = ["多少钱"] }
+answer = "每月59元。"
+examples.match = ["这个多少钱啊？"]
+examples.no_match = ["我想想"]
+
+[[rules]]
+id = "unanswered"
+code = "AN001"
+criterion = "answers"
+type = "answer"
+status = "unanswered"
+severity = "major"
+message = "m"
+examples.match = ["这个多少钱啊？", "客户：多少钱？\n坐席：我们套餐很好的"]
+examples.no_match = ["客户：多少钱？\n坐席：每月59元。"]
+"#;
+        let r = crate::rubric::from_str("t.toml", src).unwrap();
+        let report = run(&r, src);
+        assert_eq!(report.failed(), 0, "{:#?}", report.examples);
+        assert_eq!(report.examples.len(), 5);
     }
 
     #[test]

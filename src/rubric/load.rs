@@ -371,7 +371,7 @@ cues = {{ any = ["x"] }}
             .collect();
         on_disk.sort();
         let embedded: Vec<String> = crate::rubric::EMBEDDED_INCLUDES.iter().map(|(p, _)| p.to_string()).collect();
-        assert_eq!(embedded, on_disk, "list every rubrics/common file in rubric::EMBEDDED_INCLUDES");
+        assert_eq!(embedded, on_disk, "build.rs embeds every rubrics/common file");
         for (p, text) in crate::rubric::EMBEDDED_INCLUDES {
             let f: RubricFragment = from_toml(p, text).unwrap();
             for (name, list) in &f.lexicons {
