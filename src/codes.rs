@@ -346,6 +346,15 @@ pub fn show(rubric: &CompiledRubric, code: &str, out: &mut dyn Write) -> Result<
         if let Some(h) = &r.help {
             writeln!(out, "  help       {h}")?;
         }
+        // The rule's own examples (checked by `callqa rubric test`) document any rubric's codes.
+        if let Some(rule) = rubric.file.rules.iter().find(|x| x.id.get_ref() == &r.id) {
+            for (label, lines) in [("flags", &rule.examples.matches), ("passes", &rule.examples.no_match)] {
+                for (i, line) in lines.iter().enumerate() {
+                    let head = if i == 0 { label } else { "" };
+                    writeln!(out, "  {head:<10} {}", line.get_ref().replace('\n', " / "))?;
+                }
+            }
+        }
     }
     if info.built_in && info.code == steps::MISSING {
         writeln!(out, "\n  The steps of rubric `{}` ({}):", rubric.file.rubric.id, rubric.path)?;
@@ -358,7 +367,7 @@ pub fn show(rubric: &CompiledRubric, code: &str, out: &mut dyn Write) -> Result<
         Some(doc) => writeln!(out, "{doc}")?,
         None => writeln!(
             out,
-            "(docs/rules.md has no section for {}; the rubric's summary and help are all there is.)",
+            "(docs/rules.md has no section for {}; the rubric's summary, help and examples above document it.)",
             info.code
         )?,
     }
