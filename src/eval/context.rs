@@ -5,8 +5,9 @@ use crate::rubric::compile::{CompiledCues, CompiledRubric};
 use crate::rubric::model::RoleSel;
 use crate::text::matcher::MatchKind;
 use crate::text::segment::Analyzed;
-use crate::text::similarity::best_similarity;
+use crate::text::similarity::TurnGrams;
 use crate::transcript::{Role, Transcript};
+use std::cell::OnceCell;
 
 /// How a matcher matched a turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,12 @@ pub struct TurnAnalysis {
     plain: Vec<FirstHits>,
     /// Per phrase set: first hit of each phrase id, negated or not.
     raw: Vec<FirstHits>,
+    /// The turn prepared for similarity to model lines (on first use: calls whose matchers
+    /// all match by phrase never need it).
+    grams: OnceCell<TurnGrams>,
+    /// Best similarity to each of the rubric's model lines, computed on first use: steps,
+    /// signals and the knowledge base often ask about the same line and turn.
+    similarity: Vec<OnceCell<(f64, usize, usize)>>,
 }
 
 /// A call analyzed against a rubric.
@@ -121,7 +128,8 @@ impl<'a> CallContext<'a> {
                     plain.push(p);
                     raw.push(r);
                 }
-                TurnAnalysis { text, plain, raw }
+                let similarity = vec![OnceCell::new(); rubric.models.len()];
+                TurnAnalysis { text, plain, raw, grams: OnceCell::new(), similarity }
             })
             .collect();
         let mut ctx = CallContext { rubric, transcript, turns, signals: Vec::new() };
@@ -186,19 +194,28 @@ impl<'a> CallContext<'a> {
         if phrase_match.is_some() || cues.models.is_empty() {
             return phrase_match;
         }
-        let text = &self.turns[t].text;
         let (score, start, end) = cues
-            .models
+            .model_ids
             .iter()
-            .map(|m| best_similarity(text, m))
+            .map(|&m| self.model_similarity(t, m))
             .fold((0.0, 0, 0), |best, s| if s.0 > best.0 { s } else { best });
         (score >= cues.min_similarity).then_some(CueMatch { start, end, confidence: score, via: Via::Similarity })
     }
 
     /// The best similarity of turn `t` to the matcher's model lines (0 when it has none).
     pub fn similarity(&self, cues: &CompiledCues, t: usize) -> f64 {
-        let text = &self.turns[t].text;
-        cues.models.iter().map(|m| best_similarity(text, m).0).fold(0.0, f64::max)
+        cues.model_ids.iter().map(|&m| self.model_similarity(t, m).0).fold(0.0, f64::max)
+    }
+
+    /// Best similarity of turn `t` to the rubric's model line `m`, with its normalized range
+    /// ([`crate::text::similarity::best_similarity`]); computed once per turn and line.
+    fn model_similarity(&self, t: usize, m: usize) -> (f64, usize, usize) {
+        let turn = &self.turns[t];
+        let Some(cell) = turn.similarity.get(m) else { return (0.0, 0, 0) };
+        *cell.get_or_init(|| {
+            let grams = turn.grams.get_or_init(|| self.rubric.models.prepare(&turn.text));
+            self.rubric.models.best_in(m, &turn.text, grams)
+        })
     }
 
     fn phrase_part(&self, cues: &CompiledCues, t: usize) -> Option<CueMatch> {

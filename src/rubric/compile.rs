@@ -6,6 +6,7 @@ use super::model::{Cues, EntryKind, QuestionStatus, RoleSel, RubricFile, RuleKin
 use crate::text::matcher::{PhraseOptions, PhraseSet};
 use crate::text::numbers::canonical_unit;
 use crate::text::segment::Analyzer;
+use crate::text::similarity::ModelSet;
 use crate::transcript::roles::RoleHints;
 use regex::Regex;
 use std::collections::BTreeMap;
@@ -30,6 +31,8 @@ pub struct CompiledCues {
     pub regex: Vec<Regex>,
     /// Model lines.
     pub models: Vec<String>,
+    /// The model lines as indices into [`CompiledRubric::models`] (same order as `models`).
+    pub model_ids: Vec<usize>,
     /// Similarity needed to a model line.
     pub min_similarity: f64,
     /// Whether negated phrase occurrences are ignored.
@@ -254,6 +257,8 @@ pub struct CompiledRubric {
     pub sets: Vec<PhraseSet>,
     /// Phrase text per set and id (for messages).
     pub phrase_text: Vec<Vec<String>>,
+    /// Every distinct model line of every matcher, prepared once for similarity.
+    pub models: ModelSet,
     /// Signals.
     pub signals: Vec<CompiledSignal>,
     /// Steps in script order.
@@ -303,6 +308,9 @@ struct Compiler<'a> {
     file: &'a RubricFile,
     builders: Vec<SetBuilder>, // index = homophones as usize * 2 + fuzzy as usize
     signal_idx: BTreeMap<String, usize>,
+    /// Distinct model lines, in order of first use, and their index.
+    models: Vec<String>,
+    model_idx: BTreeMap<String, usize>,
 }
 
 impl Compiler<'_> {
@@ -349,8 +357,18 @@ impl Compiler<'_> {
         phrases.iter().map(|p| self.phrase_id(set, p)).collect()
     }
 
+    fn model_id(&mut self, model: &str) -> usize {
+        if let Some(&i) = self.model_idx.get(model) {
+            return i;
+        }
+        self.models.push(model.to_string());
+        self.model_idx.insert(model.to_string(), self.models.len() - 1);
+        self.models.len() - 1
+    }
+
     fn cues(&mut self, c: &Cues) -> CompiledCues {
         let set = Self::set_index(c);
+        let model_ids = c.models.iter().map(|m| self.model_id(m)).collect();
         CompiledCues {
             set,
             any: self.ids(set, &c.any),
@@ -360,6 +378,7 @@ impl Compiler<'_> {
             // Validation already rejected bad regexes; a failure here would be a bug, so skip it.
             regex: c.regex.iter().filter_map(|r| Regex::new(r).ok()).collect(),
             models: c.models.clone(),
+            model_ids,
             min_similarity: c.min_similarity.unwrap_or(self.file.rubric.min_similarity),
             negation: c.negation,
         }
@@ -377,6 +396,8 @@ pub fn compile(file: RubricFile, path: &str, source: &str) -> CompiledRubric {
         file: &file,
         builders: (0..4).map(|_| SetBuilder::default()).collect(),
         signal_idx: BTreeMap::new(),
+        models: Vec::new(),
+        model_idx: BTreeMap::new(),
     };
     for (i, s) in file.signals.iter().enumerate() {
         c.signal_idx.insert(s.id.get_ref().clone(), i);
@@ -544,6 +565,7 @@ pub fn compile(file: RubricFile, path: &str, source: &str) -> CompiledRubric {
     words.extend(file.roles.agent_cues.iter().cloned());
     let analyzer = Analyzer::new(&words);
     let builders = std::mem::take(&mut c.builders);
+    let models = ModelSet::new(&c.models);
     let mut sets = Vec::with_capacity(4);
     let mut phrase_text = Vec::with_capacity(4);
     for (i, b) in builders.into_iter().enumerate() {
@@ -589,6 +611,7 @@ pub fn compile(file: RubricFile, path: &str, source: &str) -> CompiledRubric {
         analyzer,
         sets,
         phrase_text,
+        models,
         signals,
         steps,
         ends,

@@ -22,7 +22,7 @@ pub use negation::is_negated;
 pub use normalize::{Normalized, normalize};
 pub use numbers::{NumberClaim, canonical_unit, extract_numbers};
 pub use segment::{Analyzed, Analyzer, Token};
-pub use similarity::{ModelLine, best_similarity, similarity};
+pub use similarity::{ModelLine, ModelSet, TurnGrams, best_similarity, similarity};
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

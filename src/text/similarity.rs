@@ -9,7 +9,7 @@ use super::normalize::{is_space_or_punct, normalize};
 use super::segment::Analyzed;
 use super::{PairMap, pair};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 /// Similarity of two texts in `0.0..=1.0`: both normalized ([`normalize`]) and stripped of
@@ -194,6 +194,169 @@ impl ModelLine {
     }
 }
 
+/// Every model line of a rubric, prepared once and indexed by one shared bigram table, so a turn
+/// is prepared once ([`ModelSet::prepare`]) and then scored against any model line cheaply:
+/// each bigram of the turn is looked up once in total instead of once per model line, and a
+/// model line that shares no bigram with the turn is dismissed without scanning any range.
+///
+/// [`ModelSet::best_in`] gives exactly [`ModelLine::best_in`]'s result (same score, same range,
+/// same tie-breaking).
+#[derive(Debug, Clone, Default)]
+pub struct ModelSet {
+    /// Distinct bigram of any model line → dense id.
+    gids: PairMap<u32>,
+    lines: Vec<SetLine>,
+}
+
+#[derive(Debug, Clone)]
+struct SetLine {
+    chars: Vec<char>,
+    /// `(bigram id, occurrences in the line)`, sorted by id.
+    caps: Vec<(u32, u32)>,
+}
+
+/// A turn prepared for [`ModelSet::best_in`]: the content characters of its clauses,
+/// concatenated, each clause's span in them, and the turn's bigrams as the set's ids.
+#[derive(Debug, Clone, Default)]
+pub struct TurnGrams {
+    text: Vec<char>,
+    spans: Vec<(usize, usize)>,
+    /// Per bigram position of `text`: a turn-local id (dense, in order of first occurrence)
+    /// of a bigram that some model line has, or [`NO_GRAM`].
+    local: Vec<u32>,
+    /// Turn-local id → the set's bigram id.
+    local_gid: Vec<u32>,
+}
+
+const NO_GRAM: u32 = u32::MAX;
+
+impl ModelSet {
+    /// Prepares `models` (normalized like turns; punctuation and whitespace removed). Line `i`
+    /// of the set is `models[i]`.
+    pub fn new(models: &[String]) -> ModelSet {
+        let mut gids = PairMap::default();
+        let mut lines = Vec::with_capacity(models.len());
+        for model in models {
+            let chars = content(&normalize(model).chars);
+            let mut counts: BTreeMap<u32, u32> = BTreeMap::new();
+            for w in chars.windows(2) {
+                let next = gids.len() as u32;
+                let gid = *gids.entry(pair(w[0], w[1])).or_insert(next);
+                *counts.entry(gid).or_default() += 1;
+            }
+            lines.push(SetLine { chars, caps: counts.into_iter().collect() });
+        }
+        ModelSet { gids, lines }
+    }
+
+    /// Number of model lines.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// True when the set has no model line.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Prepares one analyzed turn for scoring against every line.
+    pub fn prepare(&self, a: &Analyzed) -> TurnGrams {
+        let chars = &a.norm.chars;
+        let n = chars.len();
+        let mut text: Vec<char> = Vec::with_capacity(n);
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(a.clauses.len());
+        for &(s, e) in &a.clauses {
+            let (s, e) = (s.min(n), e.min(n));
+            let cs = text.len();
+            if s < e {
+                text.extend(chars[s..e].iter().copied().filter(|&c| is_content(c)));
+            }
+            spans.push((cs, text.len()));
+        }
+        let mut local_gid: Vec<u32> = Vec::new();
+        let mut local_of: PairMap<u32> = PairMap::default();
+        let local = text
+            .windows(2)
+            .map(|w| match self.gids.get(&pair(w[0], w[1])) {
+                None => NO_GRAM,
+                Some(&gid) => *local_of.entry(u64::from(gid)).or_insert_with(|| {
+                    local_gid.push(gid);
+                    (local_gid.len() - 1) as u32
+                }),
+            })
+            .collect();
+        TurnGrams { text, spans, local, local_gid }
+    }
+
+    /// [`ModelLine::best_in`] of line `line` in the turn `a`, prepared as `grams`
+    /// (`(0.0, 0, 0)` for an unknown line).
+    pub fn best_in(&self, line: usize, a: &Analyzed, grams: &TurnGrams) -> (f64, usize, usize) {
+        let Some(model) = self.lines.get(line) else { return (0.0, 0, 0) };
+        let clauses = &a.clauses;
+        let m = model.chars.len();
+        if m == 0 || clauses.is_empty() || grams.spans.len() != clauses.len() {
+            return (0.0, 0, 0);
+        }
+        // How often the model has each of the turn's bigrams (0: not at all).
+        let caps: Vec<u32> = grams
+            .local_gid
+            .iter()
+            .map(|g| model.caps.binary_search_by_key(g, |&(id, _)| id).map_or(0, |k| model.caps[k].1))
+            .collect();
+        // No shared bigram: every range scores 0, unless a range equals a one-character model.
+        if m >= 2 && caps.iter().all(|&c| c == 0) {
+            return (0.0, 0, 0);
+        }
+        let n = a.norm.chars.len();
+        let (text, spans) = (&grams.text, &grams.spans);
+        let mut counts = vec![0u32; caps.len()];
+        let mut best = (0.0, 0, 0);
+        let mut consider = |k0: usize, k1: usize, best: &mut (f64, usize, usize)| {
+            let (cs, ce) = (spans[k0].0, spans[k1].1);
+            let len = ce - cs;
+            let score = if len == 0 {
+                0.0
+            } else if text[cs..ce] == model.chars[..] {
+                1.0
+            } else if len < 2 || m < 2 {
+                0.0
+            } else {
+                // Multiset intersection: a bigram counts while the range has used fewer of it
+                // than the model has.
+                let ids = &grams.local[cs..ce - 1];
+                let mut common = 0usize;
+                for &l in ids {
+                    if l != NO_GRAM {
+                        let c = &mut counts[l as usize];
+                        if *c < caps[l as usize] {
+                            common += 1;
+                        }
+                        *c += 1;
+                    }
+                }
+                for &l in ids {
+                    if l != NO_GRAM {
+                        counts[l as usize] = 0;
+                    }
+                }
+                (2 * common) as f64 / ((len - 1) + (m - 1)) as f64
+            };
+            if score > best.0 {
+                *best = (score, clauses[k0].0.min(n), clauses[k1].1.min(n));
+            }
+        };
+        for width in 1..=3 {
+            for k in 0..clauses.len().saturating_sub(width - 1) {
+                consider(k, k + width - 1, &mut best);
+            }
+        }
+        if clauses.len() > 3 {
+            consider(0, clauses.len() - 1, &mut best);
+        }
+        best
+    }
+}
+
 fn is_content(c: char) -> bool {
     !is_space_or_punct(c)
 }
@@ -333,8 +496,11 @@ mod tests {
         let models = ["您好请问是张先生吗", "首月半价只要59元", "好的", "好", "abc", "长江移动李明您好"];
         for t in turns {
             let a = an.analyze(t);
-            for m in models {
+            let set = ModelSet::new(&models.map(String::from));
+            let grams = set.prepare(&a);
+            for (i, m) in models.iter().enumerate() {
                 assert_eq!(best_similarity(&a, m), reference_best(&a, m), "{t} / {m}");
+                assert_eq!(set.best_in(i, &a, &grams), reference_best(&a, m), "set: {t} / {m}");
             }
         }
     }

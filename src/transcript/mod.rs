@@ -383,7 +383,14 @@ impl<'a> LineIndex<'a> {
 
 /// How many characters of `s` start before byte offset `at` (safe for any `at`).
 pub(crate) fn chars_before(s: &str, at: usize) -> usize {
-    s.char_indices().take_while(|(i, _)| *i < at).count()
+    let at = at.min(s.len());
+    let mut floor = at;
+    while !s.is_char_boundary(floor) {
+        floor -= 1;
+    }
+    // `str::chars().count()` counts fast (it is vectorized); a char that straddles `at` starts
+    // before it and counts too.
+    s[..floor].chars().count() + usize::from(floor < at)
 }
 
 /// The first `n` characters of `s`, for quoting input in error messages.
@@ -398,6 +405,15 @@ pub(crate) fn excerpt(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chars_before_counts_chars_starting_before_the_offset() {
+        let s = "a坐席b";
+        let naive = |at: usize| s.char_indices().take_while(|(i, _)| *i < at).count();
+        for at in 0..=s.len() + 3 {
+            assert_eq!(chars_before(s, at), naive(at), "at {at}");
+        }
+    }
 
     fn read(source: &str, text: &str) -> Vec<Result<RawCall, InputError>> {
         read_bytes(source, text.as_bytes(), &ReadOptions::default())
