@@ -6,9 +6,13 @@ use crate::engine::Engine;
 use crate::error::InputError;
 use crate::eval::result::CallResult;
 use crate::inputs::Input;
+use crate::transcript::RawCall;
+use crate::transcript::stream::read_path_chunked;
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::mpsc;
 
 /// Shard `index` of `count` (1-based), written `i/n`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,38 +58,135 @@ impl Shard {
 /// Everything a batch produced.
 #[derive(Debug, Default)]
 pub struct Batch {
-    /// Scored calls (unordered; `Results::new` orders them).
+    /// Scored calls, in output order (by source path, then position in the file).
     pub calls: Vec<CallResult>,
     /// Records that could not be read.
     pub errors: Vec<InputError>,
 }
 
-/// Scores `inputs` in parallel. `stdin` holds the bytes of standard input when `-` was given.
-/// With a shard, only the calls whose id hashes into it (and the errors whose source does) are
-/// kept.
-pub fn score(engine: &Engine, inputs: &[Input], stdin: Option<&[u8]>, shard: Option<Shard>) -> Batch {
-    // Read the files in parallel, then score the calls in parallel: one big JSONL file still
-    // uses every thread.
-    let raw: Vec<_> = inputs
-        .par_iter()
-        .map(|input| match input {
-            Input::File(p) => engine.read(Some(p), &[]),
-            Input::Stdin => engine.read(None, stdin.unwrap_or_default()),
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .flatten()
-        .collect();
-    let scored: Vec<Result<CallResult, InputError>> = raw.into_par_iter().map(|r| engine.score_raw(r)).collect();
-    let mut batch = Batch::default();
-    for r in scored {
-        match r {
-            Ok(c) if shard.is_none_or(|s| s.contains(&c.call_id)) => batch.calls.push(c),
-            Err(e) if shard.is_none_or(|s| s.contains(&e.source)) => batch.errors.push(e),
-            _ => {}
-        }
+/// Calls handed from the reader to the scorers at a time: enough to keep every thread busy,
+/// few enough that memory stays bounded (at most a few chunks are in flight).
+const CHUNK_CALLS: usize = 256;
+/// Chunks waiting between the stages (reader → scorers → writer).
+const QUEUE: usize = 2;
+
+/// Watches a batch go by (a progress bar); every method has a do-nothing default.
+pub trait Progress: Sync {
+    /// `bytes` more of the inputs were read.
+    fn read(&self, bytes: u64) {
+        let _ = bytes;
     }
+}
+
+/// No progress display.
+impl Progress for () {}
+
+/// Scores `inputs` in parallel and collects them ([`stream`] into a [`Batch`]).
+pub fn score(
+    engine: &Engine,
+    inputs: &[Input],
+    stdin: Option<&[u8]>,
+    shard: Option<Shard>,
+    progress: &dyn Progress,
+) -> Batch {
+    let mut batch = Batch::default();
+    stream(engine, inputs, stdin, shard, &|c| c, progress, &mut |r| match r {
+        Ok(c) => batch.calls.push(c),
+        Err(e) => batch.errors.push(e),
+    });
     batch
+}
+
+/// Scores `inputs` with bounded memory: one thread reads (big JSON Lines files a chunk at a
+/// time, [`crate::transcript::stream`]), the current rayon pool scores chunks of calls in
+/// parallel and applies `prepare` to each result, and `sink` receives every record in output
+/// order — inputs by source path, then position in the file — whatever the thread count.
+/// `stdin` holds standard input when `-` was given.
+///
+/// With a shard, only the records whose call id (for a record that could not be read, its
+/// source) hashes into it are scored and handed on. A call id used a second time is handed on
+/// as an error naming the first use: calls are matched by id in the gate and compare.
+pub fn stream<T: Send>(
+    engine: &Engine,
+    inputs: &[Input],
+    stdin: Option<&[u8]>,
+    shard: Option<Shard>,
+    prepare: &(dyn Fn(CallResult) -> T + Sync),
+    progress: &dyn Progress,
+    sink: &mut (dyn FnMut(Result<T, InputError>) + Send),
+) {
+    let mut ordered: Vec<&Input> = inputs.iter().collect();
+    ordered.sort_by_cached_key(|i| source_name(i));
+    let (raw_tx, raw_rx) = mpsc::sync_channel::<Vec<Result<RawCall, InputError>>>(QUEUE);
+    type Scored<T> = Result<(String, String, T), InputError>;
+    let (out_tx, out_rx) = mpsc::sync_channel::<Vec<Scored<T>>>(QUEUE);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut chunk: Vec<Result<RawCall, InputError>> = Vec::with_capacity(CHUNK_CALLS);
+            let mut keep_going = true;
+            let mut take = |records: Vec<Result<RawCall, InputError>>, bytes: u64| {
+                progress.read(bytes);
+                chunk.extend(records.into_iter().filter(|r| match (shard, r) {
+                    (None, _) => true,
+                    (Some(s), Ok(c)) => s.contains(&c.id),
+                    (Some(s), Err(e)) => s.contains(&e.source),
+                }));
+                if chunk.len() >= CHUNK_CALLS {
+                    keep_going = raw_tx.send(std::mem::take(&mut chunk)).is_ok();
+                }
+                keep_going
+            };
+            for input in ordered {
+                match input {
+                    Input::File(p) => read_path_chunked(p, engine.read_options(), &mut take),
+                    Input::Stdin => {
+                        let bytes = stdin.unwrap_or_default();
+                        take(engine.read(None, bytes), bytes.len() as u64);
+                    }
+                }
+            }
+            if !chunk.is_empty() {
+                let _ = raw_tx.send(chunk);
+            }
+        });
+        scope.spawn(move || {
+            let mut first_use: HashMap<String, String> = HashMap::new();
+            for chunk in out_rx {
+                for r in chunk {
+                    sink(r.and_then(|(id, source, value)| match first_use.get(&id) {
+                        Some(first) => Err(InputError {
+                            source,
+                            message: format!(
+                                "duplicate call id `{id}` (first used by {first}); give each call a unique id"
+                            ),
+                        }),
+                        None => {
+                            first_use.insert(id, source);
+                            Ok(value)
+                        }
+                    }));
+                }
+            }
+        });
+        for chunk in raw_rx {
+            let scored: Vec<_> = chunk
+                .into_par_iter()
+                .map(|r| engine.score_raw(r).map(|c| (c.call_id.clone(), c.source.clone(), prepare(c))))
+                .collect();
+            if out_tx.send(scored).is_err() {
+                break;
+            }
+        }
+        drop(out_tx);
+    });
+}
+
+/// The name an input's records carry as their source, which orders the output.
+fn source_name(input: &Input) -> String {
+    match input {
+        Input::File(p) => p.display().to_string(),
+        Input::Stdin => "<stdin>".to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+mod progress;
 mod rubric_cmd;
 
 const EXIT_CODES: &str = "Exit codes:\n  0  success (and the gate held)\n  1  the gate failed: quality below the bar\n  2  usage, rubric or input error";
@@ -344,10 +345,9 @@ fn run_batch(args: &InputArgs) -> Result<Results> {
     Ok(run_batch_with_rubric(args)?.0)
 }
 
-/// [`run_batch`], also handing back the compiled rubric (so it is loaded once).
-fn run_batch_with_rubric(args: &InputArgs) -> Result<(Results, CompiledRubric)> {
-    let rubric = load_rubric(args.rubric.as_ref())?;
-    let options = Options {
+/// Reading options from the command line.
+fn read_options(args: &InputArgs) -> Options {
+    Options {
         read: ReadOptions {
             format: args.input_format,
             encoding: args.encoding,
@@ -356,8 +356,12 @@ fn run_batch_with_rubric(args: &InputArgs) -> Result<(Results, CompiledRubric)> 
         },
         agent: args.agent.clone(),
         customer: args.customer.clone(),
-    };
-    let engine = Engine::new(rubric, options);
+    }
+}
+
+/// The inputs the paths name (and the paths that do not exist, as errors). Finding nothing
+/// at all is a usage error: a CI job pointed at the wrong folder must not pass on 0 calls.
+fn expand_inputs(args: &InputArgs) -> Result<(Vec<Input>, Vec<callqa::error::InputError>)> {
     let glob = if args.glob.is_empty() {
         None
     } else {
@@ -367,16 +371,38 @@ fn run_batch_with_rubric(args: &InputArgs) -> Result<(Results, CompiledRubric)> 
         }
         Some(b.build()?)
     };
-    let (inputs, mut errors) = inputs::expand(&args.paths, glob.as_ref());
-    let stdin = if inputs.contains(&Input::Stdin) {
-        let mut buf = Vec::new();
-        io::stdin().read_to_end(&mut buf).context("reading stdin")?;
-        Some(buf)
-    } else {
-        None
-    };
+    let (inputs, errors) = inputs::expand(&args.paths, glob.as_ref());
+    if inputs.is_empty() && errors.is_empty() {
+        let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        bail!(
+            "no transcripts found in {} (looked for *.txt, *.json, *.jsonl, *.ndjson, *.csv{})",
+            paths.join(", "),
+            if args.glob.is_empty() { String::new() } else { format!(" matching {}", args.glob.join(", ")) }
+        );
+    }
+    Ok((inputs, errors))
+}
+
+/// Standard input, when `-` is among the inputs.
+fn read_stdin(inputs: &[Input]) -> Result<Option<Vec<u8>>> {
+    if !inputs.contains(&Input::Stdin) {
+        return Ok(None);
+    }
+    let mut buf = Vec::new();
+    io::stdin().read_to_end(&mut buf).context("reading stdin")?;
+    Ok(Some(buf))
+}
+
+/// [`run_batch`], also handing back the compiled rubric (so it is loaded once).
+fn run_batch_with_rubric(args: &InputArgs) -> Result<(Results, CompiledRubric)> {
+    let rubric = load_rubric(args.rubric.as_ref())?;
+    let engine = Engine::new(rubric, read_options(args));
+    let (inputs, mut errors) = expand_inputs(args)?;
+    let stdin = read_stdin(&inputs)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()?;
-    let batch = pool.install(|| batch::score(&engine, &inputs, stdin.as_deref(), args.shard));
+    let progress = progress::Bar::for_inputs(&inputs);
+    let batch = pool.install(|| batch::score(&engine, &inputs, stdin.as_deref(), args.shard, &progress));
+    progress.finish();
     if let Some(s) = args.shard {
         errors.retain(|e| s.contains(&e.source));
     }
@@ -466,7 +492,117 @@ fn gate_exit(outcome: &Option<gate::Outcome>) -> i32 {
     }
 }
 
+/// `score` without a gate: calls are written as they are scored and dropped, so memory stays
+/// bounded however big the batch; the output is byte for byte what the collected path writes.
+fn score_streaming(args: &ScoreArgs) -> Result<i32> {
+    let input = &args.input;
+    let rubric = load_rubric(input.rubric.as_ref())?;
+    let engine = Engine::new(rubric, read_options(input));
+    let (inputs, mut errors) = expand_inputs(input)?;
+    let stdin = read_stdin(&inputs)?;
+    let redactor = if input.show_pii {
+        None
+    } else {
+        Some(report::redact::Redactor::new(&input.redact).context("invalid --redact pattern")?)
+    };
+    let group_by = input.group_by.as_deref();
+    let rubric_ref =
+        RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
+    if let Some(s) = input.shard {
+        errors.retain(|e| s.contains(&e.source));
+    }
+    let prepare = |mut c: callqa::eval::result::CallResult| {
+        // The aggregate sees the call as scored; the output, masked.
+        let summary = report::aggregate::CallSummary::of(&c, group_by);
+        if let Some(r) = &redactor {
+            r.call(&mut c);
+        }
+        (summary, c)
+    };
+    // Block-buffered, and unlocked: the calls are written from another thread.
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
+    let mut acc = report::aggregate::Accumulator::new(group_by);
+    // JSON needs a header and a footer around the calls; the other formats write each call.
+    let (mut json, mut plain): (Option<report::json::StreamWriter>, Option<&mut (dyn Write + Send)>) = match args.format
+    {
+        Format::Json => (Some(report::json::StreamWriter::begin(&mut out, &rubric_ref)?), None),
+        _ => (None, Some(&mut out)),
+    };
+    let progress = progress::Bar::for_inputs(&inputs);
+    let mut failure: Option<io::Error> = None;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(input.threads.unwrap_or(0)).build()?;
+    pool.install(|| {
+        batch::stream(&engine, &inputs, stdin.as_deref(), input.shard, &prepare, &progress, &mut |r| match r {
+            Ok((summary, call)) => {
+                acc.add(&summary);
+                progress.call_done();
+                if failure.is_some() {
+                    return;
+                }
+                let written = match (&mut json, &mut plain) {
+                    (Some(w), _) => w.call(&call),
+                    (None, Some(o)) if args.format == Format::Jsonl => report::json::write_line(&call, *o),
+                    (None, Some(o)) => report::table::write_call(&call, *o),
+                    (None, None) => Ok(()),
+                };
+                // The first write error (a closed pipe) stops the output; the batch still ends.
+                if let Err(e) = written {
+                    failure = Some(e);
+                }
+            }
+            Err(e) => errors.push(e),
+        });
+    });
+    progress.finish();
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    errors.sort_by(|a, b| {
+        report::source_key(&a.source).cmp(&report::source_key(&b.source)).then_with(|| a.message.cmp(&b.message))
+    });
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    let mut results = Results {
+        schema: report::SCHEMA.into(),
+        rubric: rubric_ref,
+        calls: Vec::new(),
+        aggregate: acc.finish(errors.len()),
+        errors,
+    };
+    if let Some(r) = &redactor {
+        // Masks the aggregate's messages and questions (there are no calls left to mask).
+        r.results(&mut results);
+    }
+    match (json, plain) {
+        (Some(w), _) => w.finish(&results.errors, &results.aggregate)?,
+        (None, None) => {}
+        (None, Some(out)) => {
+            if args.format == Format::Table {
+                let a = &results.aggregate;
+                writeln!(
+                    out,
+                    "{} calls: {} passed, {} failed; {} input errors (rubric {} v{})",
+                    a.calls, a.passed, a.failed, a.errors, results.rubric.id, results.rubric.version
+                )?;
+                if a.calls > 1 {
+                    report::table::write_aggregate(&results, out)?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    let a = &results.aggregate;
+    if a.errors > 0 && (input.strict || a.calls == 0) {
+        return Err(Exit(2).into());
+    }
+    Ok(0)
+}
+
 fn score(args: ScoreArgs) -> Result<i32> {
+    if thresholds(&args.gate)?.is_none() {
+        return score_streaming(&args);
+    }
     let results = run_batch(&args.input)?;
     // Block-buffered: the line-buffered stdout lock scans every small write for a newline.
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());

@@ -45,6 +45,11 @@ impl Engine {
         self.finish(transcript::read_path(path, &self.options.read))
     }
 
+    /// The reading options (format, encoding, size limits).
+    pub fn read_options(&self) -> &ReadOptions {
+        &self.options.read
+    }
+
     /// Reads (decodes and parses) one input without scoring it.
     pub fn read(&self, source: Option<&Path>, stdin: &[u8]) -> Vec<Result<transcript::RawCall, InputError>> {
         match source {

@@ -219,102 +219,39 @@ fn severity_rank(s: Severity) -> u8 {
 
 /// Computes the aggregate of `calls` and `errors`; `group_by` adds per-group aggregates.
 pub fn aggregate(calls: &[CallResult], errors: &[InputError], group_by: Option<&str>) -> Aggregate {
-    let mut agg = compute(calls, errors.len());
-    if let Some(field) = group_by {
-        let mut groups: BTreeMap<String, Vec<CallResult>> = BTreeMap::new();
-        for c in calls {
-            let value = c.meta.get(field).cloned().unwrap_or_else(|| "(none)".to_string());
-            groups.entry(value).or_default().push(c.clone());
-        }
-        agg.groups = groups
-            .into_iter()
-            .map(|(value, cs)| Group { field: field.to_string(), value, aggregate: compute(&cs, 0) })
-            .collect();
+    let mut acc = Accumulator::new(group_by);
+    for c in calls {
+        acc.add(&CallSummary::of(c, group_by));
     }
-    agg
+    acc.finish(errors.len())
 }
 
-fn compute(calls: &[CallResult], errors: usize) -> Aggregate {
-    let passed = calls.iter().filter(|c| c.verdict == Verdict::Pass).count();
-    let mut scores: Vec<f64> = calls.iter().filter_map(|c| c.score).collect();
-    let histogram = histogram(&scores);
-    let score = stats(&mut scores);
+/// What the aggregate needs of one call: small enough to keep for every call of a huge batch
+/// while the calls themselves are written out and dropped ([`Accumulator`]).
+#[derive(Debug, Clone)]
+pub struct CallSummary {
+    passed: bool,
+    auto_fail: bool,
+    score: Option<f64>,
+    /// `(step id, covered)` in the call's order.
+    steps: Vec<(String, bool)>,
+    /// `(criterion id, passed)` in the call's order.
+    criteria: Vec<(String, Option<bool>)>,
+    /// `(code, severity)` of every finding.
+    findings: Vec<(String, Severity)>,
+    end_condition: String,
+    /// Set for a failed call: its entry in the list of the worst calls.
+    worst: Option<WorstCall>,
+    /// Distinct unmatched questions, as they are counted.
+    questions: Vec<String>,
+    /// Value of the group-by field.
+    group: Option<String>,
+}
 
-    // Steps and criteria in the order the rubric gives them (first call that lists them).
-    let mut steps: Vec<StepCoverage> = Vec::new();
-    let mut criteria: Vec<CriterionStats> = Vec::new();
-    for c in calls {
-        for s in &c.steps {
-            let i = match steps.iter().position(|x| x.id == s.id) {
-                Some(i) => i,
-                None => {
-                    steps.push(StepCoverage { id: s.id.clone(), covered: 0, rate: 0.0 });
-                    steps.len() - 1
-                }
-            };
-            steps[i].covered += usize::from(s.covered);
-        }
-        for cr in &c.criteria {
-            let i = match criteria.iter().position(|x| x.id == cr.id) {
-                Some(i) => i,
-                None => {
-                    criteria.push(CriterionStats { id: cr.id.clone(), passed: 0, failed: 0, na: 0, pass_rate: None });
-                    criteria.len() - 1
-                }
-            };
-            match cr.passed {
-                Some(true) => criteria[i].passed += 1,
-                Some(false) => criteria[i].failed += 1,
-                None => criteria[i].na += 1,
-            }
-        }
-    }
-    for s in &mut steps {
-        s.rate = if calls.is_empty() { 0.0 } else { round4(s.covered as f64 / calls.len() as f64) };
-    }
-    for c in &mut criteria {
-        let judged = c.passed + c.failed;
-        c.pass_rate = (judged > 0).then(|| round4(c.passed as f64 / judged as f64));
-    }
-
-    let mut codes: BTreeMap<(String, u8), CodeCount> = BTreeMap::new();
-    for c in calls {
-        let mut seen: Vec<&str> = Vec::new();
-        for f in &c.findings {
-            let e = codes.entry((f.code.clone(), severity_rank(f.severity))).or_insert_with(|| CodeCount {
-                code: f.code.clone(),
-                severity: f.severity,
-                count: 0,
-                calls: 0,
-            });
-            e.count += 1;
-            if !seen.contains(&f.code.as_str()) {
-                seen.push(&f.code);
-                e.calls += 1;
-            }
-        }
-    }
-    let mut findings: Vec<CodeCount> = codes.into_values().collect();
-    findings.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
-
-    let mut ends: BTreeMap<&str, usize> = BTreeMap::new();
-    for c in calls {
-        *ends.entry(c.end_condition.as_str()).or_default() += 1;
-    }
-    let mut end_conditions: Vec<EndCount> =
-        ends.into_iter().map(|(id, count)| EndCount { id: id.to_string(), count }).collect();
-    end_conditions.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
-
-    let mut ranked: Vec<&CallResult> = calls.iter().collect();
-    ranked.sort_by(|a, b| {
-        let (sa, sb) = (a.score.unwrap_or(f64::INFINITY), b.score.unwrap_or(f64::INFINITY));
-        sa.total_cmp(&sb).then_with(|| a.source.cmp(&b.source)).then_with(|| a.call_id.cmp(&b.call_id))
-    });
-    let worst = ranked
-        .into_iter()
-        .filter(|c| c.verdict == Verdict::Fail)
-        .take(WORST)
-        .map(|c| {
+impl CallSummary {
+    /// Summarizes `c` (`group_by`: the meta field calls are grouped by, if any).
+    pub fn of(c: &CallResult, group_by: Option<&str>) -> CallSummary {
+        let worst = (c.verdict == Verdict::Fail).then(|| {
             let top = c.findings.iter().min_by_key(|f| (severity_rank(f.severity), f.turn));
             WorstCall {
                 call_id: c.call_id.clone(),
@@ -324,46 +261,189 @@ fn compute(calls: &[CallResult], errors: usize) -> Aggregate {
                 top_code: top.map(|f| f.code.clone()),
                 top_message: top.map(|f| f.message.clone()),
             }
-        })
-        .collect();
-
-    let mut asked: BTreeMap<String, usize> = BTreeMap::new();
-    for c in calls {
-        let mut seen: Vec<String> = Vec::new();
+        });
+        let mut questions: Vec<String> = Vec::new();
         for q in c.questions.iter().filter(|q| q.status == crate::rubric::model::QuestionStatus::Unmatched) {
             let Some(turn) = c.turns.get(q.turn) else { continue };
             let text: String = turn.text.chars().skip(q.span[0]).take(q.span[1].saturating_sub(q.span[0])).collect();
             let text = text.trim_matches(|ch: char| {
                 ch.is_whitespace() || ch.is_ascii_punctuation() || "，。！？、；：…".contains(ch)
             });
-            if !text.is_empty() && !seen.iter().any(|s| s == text) {
-                seen.push(text.to_string());
-                *asked.entry(text.to_string()).or_default() += 1;
+            if !text.is_empty() && !questions.iter().any(|s| s == text) {
+                questions.push(text.to_string());
             }
         }
+        CallSummary {
+            passed: c.verdict == Verdict::Pass,
+            auto_fail: c.auto_fail,
+            score: c.score,
+            steps: c.steps.iter().map(|s| (s.id.clone(), s.covered)).collect(),
+            criteria: c.criteria.iter().map(|x| (x.id.clone(), x.passed)).collect(),
+            findings: c.findings.iter().map(|f| (f.code.clone(), f.severity)).collect(),
+            end_condition: c.end_condition.clone(),
+            worst,
+            questions,
+            group: group_by.map(|field| c.meta.get(field).cloned().unwrap_or_else(|| "(none)".to_string())),
+        }
     }
-    let mut unmatched_questions: Vec<UnmatchedQuestion> =
-        asked.into_iter().map(|(text, count)| UnmatchedQuestion { text, count }).collect();
-    unmatched_questions.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
-    unmatched_questions.truncate(20);
+}
 
-    Aggregate {
-        unmatched_questions,
-        calls: calls.len(),
-        passed,
-        failed: calls.len() - passed,
-        errors,
-        read: calls.len() + errors,
-        pass_rate: (!calls.is_empty()).then(|| round4(passed as f64 / calls.len() as f64)),
-        auto_failed: calls.iter().filter(|c| c.auto_fail).count(),
-        score,
-        histogram,
-        steps,
-        criteria,
-        findings,
-        end_conditions,
-        worst,
-        groups: Vec::new(),
+/// Builds the aggregate one call at a time, so a batch can be aggregated while its calls are
+/// streamed out; gives exactly [`aggregate`] of the same calls.
+#[derive(Debug, Default)]
+pub struct Accumulator {
+    group_by: Option<String>,
+    all: Tally,
+    groups: BTreeMap<String, Tally>,
+}
+
+impl Accumulator {
+    /// An empty accumulator; `group_by` adds per-group aggregates.
+    pub fn new(group_by: Option<&str>) -> Accumulator {
+        Accumulator { group_by: group_by.map(str::to_string), ..Accumulator::default() }
+    }
+
+    /// Adds one call.
+    pub fn add(&mut self, call: &CallSummary) {
+        self.all.add(call);
+        if self.group_by.is_some() {
+            let value = call.group.clone().unwrap_or_else(|| "(none)".to_string());
+            self.groups.entry(value).or_default().add(call);
+        }
+    }
+
+    /// The aggregate of the calls added, with `errors` records that could not be read.
+    pub fn finish(self, errors: usize) -> Aggregate {
+        let mut agg = self.all.finish(errors);
+        if let Some(field) = &self.group_by {
+            agg.groups = self
+                .groups
+                .into_iter()
+                .map(|(value, t)| Group { field: field.clone(), value, aggregate: t.finish(0) })
+                .collect();
+        }
+        agg
+    }
+}
+
+/// Running counts of one aggregate.
+#[derive(Debug, Default)]
+struct Tally {
+    calls: usize,
+    passed: usize,
+    auto_failed: usize,
+    scores: Vec<f64>,
+    /// Steps and criteria in the order the rubric gives them (first call that lists them).
+    steps: Vec<StepCoverage>,
+    criteria: Vec<CriterionStats>,
+    codes: BTreeMap<(String, u8), CodeCount>,
+    ends: BTreeMap<String, usize>,
+    /// The failed calls with the lowest scores so far, in rank order, at most [`WORST`].
+    worst: Vec<WorstCall>,
+    asked: BTreeMap<String, usize>,
+}
+
+/// Rank of a worst-call candidate: lowest score first (no score last), then source, then id.
+fn worst_order(a: &WorstCall, b: &WorstCall) -> std::cmp::Ordering {
+    let (sa, sb) = (a.score.unwrap_or(f64::INFINITY), b.score.unwrap_or(f64::INFINITY));
+    sa.total_cmp(&sb).then_with(|| a.source.cmp(&b.source)).then_with(|| a.call_id.cmp(&b.call_id))
+}
+
+impl Tally {
+    fn add(&mut self, c: &CallSummary) {
+        self.calls += 1;
+        self.passed += usize::from(c.passed);
+        self.auto_failed += usize::from(c.auto_fail);
+        self.scores.extend(c.score);
+        for (id, covered) in &c.steps {
+            let i = match self.steps.iter().position(|x| &x.id == id) {
+                Some(i) => i,
+                None => {
+                    self.steps.push(StepCoverage { id: id.clone(), covered: 0, rate: 0.0 });
+                    self.steps.len() - 1
+                }
+            };
+            self.steps[i].covered += usize::from(*covered);
+        }
+        for (id, passed) in &c.criteria {
+            let i = match self.criteria.iter().position(|x| &x.id == id) {
+                Some(i) => i,
+                None => {
+                    self.criteria.push(CriterionStats { id: id.clone(), passed: 0, failed: 0, na: 0, pass_rate: None });
+                    self.criteria.len() - 1
+                }
+            };
+            match passed {
+                Some(true) => self.criteria[i].passed += 1,
+                Some(false) => self.criteria[i].failed += 1,
+                None => self.criteria[i].na += 1,
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for (code, severity) in &c.findings {
+            let e = self.codes.entry((code.clone(), severity_rank(*severity))).or_insert_with(|| CodeCount {
+                code: code.clone(),
+                severity: *severity,
+                count: 0,
+                calls: 0,
+            });
+            e.count += 1;
+            if !seen.contains(&code.as_str()) {
+                seen.push(code);
+                e.calls += 1;
+            }
+        }
+        *self.ends.entry(c.end_condition.clone()).or_default() += 1;
+        if let Some(w) = &c.worst {
+            let at = self.worst.partition_point(|x| worst_order(x, w) != std::cmp::Ordering::Greater);
+            if at < WORST {
+                self.worst.insert(at, w.clone());
+                self.worst.truncate(WORST);
+            }
+        }
+        for q in &c.questions {
+            *self.asked.entry(q.clone()).or_default() += 1;
+        }
+    }
+
+    fn finish(mut self, errors: usize) -> Aggregate {
+        let calls = self.calls;
+        let histogram = histogram(&self.scores);
+        let score = stats(&mut self.scores);
+        for s in &mut self.steps {
+            s.rate = if calls == 0 { 0.0 } else { round4(s.covered as f64 / calls as f64) };
+        }
+        for c in &mut self.criteria {
+            let judged = c.passed + c.failed;
+            c.pass_rate = (judged > 0).then(|| round4(c.passed as f64 / judged as f64));
+        }
+        let mut findings: Vec<CodeCount> = self.codes.into_values().collect();
+        findings.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+        let mut end_conditions: Vec<EndCount> =
+            self.ends.into_iter().map(|(id, count)| EndCount { id, count }).collect();
+        end_conditions.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
+        let mut unmatched_questions: Vec<UnmatchedQuestion> =
+            self.asked.into_iter().map(|(text, count)| UnmatchedQuestion { text, count }).collect();
+        unmatched_questions.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        unmatched_questions.truncate(20);
+        Aggregate {
+            unmatched_questions,
+            calls,
+            passed: self.passed,
+            failed: calls - self.passed,
+            errors,
+            read: calls + errors,
+            pass_rate: (calls > 0).then(|| round4(self.passed as f64 / calls as f64)),
+            auto_failed: self.auto_failed,
+            score,
+            histogram,
+            steps: self.steps,
+            criteria: self.criteria,
+            findings,
+            end_conditions,
+            worst: self.worst,
+            groups: Vec::new(),
+        }
     }
 }
 

@@ -31,3 +31,88 @@ pub fn write_line(call: &CallResult, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer(&mut *out, call)?;
     writeln!(out)
 }
+
+/// Writes contract v1 one call at a time, for batches too big to hold: the header first, each
+/// call as it comes, then the errors and the aggregate. The bytes are exactly those of
+/// [`write`] for the same batch.
+pub struct StreamWriter<'w> {
+    out: &'w mut (dyn Write + Send),
+    calls: usize,
+}
+
+/// Pretty JSON of `value`, every line after the first indented by `indent` spaces (JSON
+/// strings never hold a raw newline, so this nests it as `to_writer_pretty` would).
+fn nested<T: serde::Serialize + ?Sized>(value: &T, indent: usize) -> io::Result<Vec<u8>> {
+    let plain = serde_json::to_vec_pretty(value)?;
+    let mut out = Vec::with_capacity(plain.len() + plain.len() / 8);
+    for &b in &plain {
+        out.push(b);
+        if b == b'\n' {
+            out.extend(std::iter::repeat_n(b' ', indent));
+        }
+    }
+    Ok(out)
+}
+
+impl<'w> StreamWriter<'w> {
+    /// Writes the header (`schema`, `rubric`) and opens the `calls` array.
+    pub fn begin(out: &'w mut (dyn Write + Send), rubric: &super::RubricRef) -> io::Result<Self> {
+        write!(out, "{{\n  \"schema\": ")?;
+        out.write_all(&nested(super::SCHEMA, 2)?)?;
+        write!(out, ",\n  \"rubric\": ")?;
+        out.write_all(&nested(rubric, 2)?)?;
+        write!(out, ",\n  \"calls\": [")?;
+        Ok(StreamWriter { out, calls: 0 })
+    }
+
+    /// Writes one call.
+    pub fn call(&mut self, call: &CallResult) -> io::Result<()> {
+        self.out.write_all(if self.calls == 0 { b"\n    " } else { b",\n    " })?;
+        self.out.write_all(&nested(call, 4)?)?;
+        self.calls += 1;
+        Ok(())
+    }
+
+    /// Closes the calls and writes the errors and the aggregate.
+    pub fn finish(self, errors: &[crate::error::InputError], aggregate: &super::Aggregate) -> io::Result<()> {
+        self.out.write_all(if self.calls == 0 { b"]" } else { b"\n  ]" })?;
+        write!(self.out, ",\n  \"errors\": ")?;
+        self.out.write_all(&nested(errors, 2)?)?;
+        write!(self.out, ",\n  \"aggregate\": ")?;
+        self.out.write_all(&nested(aggregate, 2)?)?;
+        writeln!(self.out, "\n}}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Results, RubricRef};
+
+    fn results(n: usize) -> Results {
+        let engine = crate::Engine::new(crate::rubric::default_rubric().unwrap(), crate::Options::default());
+        let text = "坐席：您好，我是长江移动的李明，给您推荐首月半价的套餐\n客户：不需要，谢谢\n";
+        let calls: Vec<CallResult> = (0..n)
+            .flat_map(|i| engine.score_bytes(&format!("c{i}.txt"), text.as_bytes()))
+            .map(Result::unwrap)
+            .collect();
+        let errors = vec![crate::error::InputError::at("bad.json", 3, 7, "expected \"turns\"")];
+        Results::new(RubricRef { id: "r".into(), version: "1".into() }, calls, errors, Some("team"))
+    }
+
+    #[test]
+    fn streaming_writes_the_same_bytes() {
+        for n in [0, 1, 3] {
+            let r = results(n);
+            let mut whole = Vec::new();
+            write(&r, &mut whole).unwrap();
+            let mut streamed = Vec::new();
+            let mut w = StreamWriter::begin(&mut streamed, &r.rubric).unwrap();
+            for c in &r.calls {
+                w.call(c).unwrap();
+            }
+            w.finish(&r.errors, &r.aggregate).unwrap();
+            assert_eq!(String::from_utf8(streamed).unwrap(), String::from_utf8(whole).unwrap(), "{n} calls");
+        }
+    }
+}

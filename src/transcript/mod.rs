@@ -23,6 +23,7 @@ pub mod model;
 mod openai;
 mod plain;
 pub mod roles;
+pub mod stream;
 
 pub use decode::decode;
 pub use detect::detect;
@@ -355,14 +356,21 @@ pub(crate) fn parse_time(s: &str) -> Option<f64> {
 pub(crate) struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// Lines of the file before `text` (a streamed chunk starts mid-file).
+    lines_before: usize,
 }
 
 impl<'a> LineIndex<'a> {
     /// Indexes the line starts of `text` (lines end at `\n`; decoding already turned CR into LF).
     pub(crate) fn new(text: &'a str) -> Self {
+        Self::starting_at(text, 1)
+    }
+
+    /// As [`LineIndex::new`] for a `text` whose first line is line `first_line` of its file.
+    pub(crate) fn starting_at(text: &'a str, first_line: usize) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts }
+        LineIndex { text, starts, lines_before: first_line.saturating_sub(1) }
     }
 
     /// The position of byte offset `at` (clamped to the text).
@@ -371,7 +379,7 @@ impl<'a> LineIndex<'a> {
         let line = self.starts.partition_point(|&s| s <= at).max(1);
         let start = self.starts.get(line - 1).copied().unwrap_or(0);
         let column = self.text.get(start..).map_or(0, |rest| chars_before(rest, at - start)) + 1;
-        Position { line, column }
+        Position { line: line + self.lines_before, column }
     }
 
     /// The byte offset of 1-based `line` plus a byte column (as serde_json reports it).
