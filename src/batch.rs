@@ -150,20 +150,17 @@ pub fn stream<T: Send>(
             }
         });
         scope.spawn(move || {
-            let mut first_use: HashMap<String, String> = HashMap::new();
+            let mut first_use = FirstUse::default();
             for chunk in out_rx {
                 for r in chunk {
-                    sink(r.and_then(|(id, source, value)| match first_use.get(&id) {
+                    sink(r.and_then(|(id, source, value)| match first_use.check(&id, &source) {
                         Some(first) => Err(InputError {
                             source,
                             message: format!(
                                 "duplicate call id `{id}` (first used by {first}); give each call a unique id"
                             ),
                         }),
-                        None => {
-                            first_use.insert(id, source);
-                            Ok(value)
-                        }
+                        None => Ok(value),
                     }));
                 }
             }
@@ -179,6 +176,49 @@ pub fn stream<T: Send>(
         }
         drop(out_tx);
     });
+}
+
+/// Where each call id was first used, kept small for batches of millions of calls: the id as
+/// two 64-bit hashes (a false "duplicate" needs two distinct ids to collide in both) and the
+/// source as an interned path plus its line and column.
+#[derive(Default)]
+struct FirstUse {
+    seen: HashMap<(u64, u64), (u32, u32, u32)>,
+    paths: Vec<String>,
+    path_index: HashMap<String, u32>,
+}
+
+impl FirstUse {
+    /// Records `id` at `source`; when the id was used before, returns where.
+    fn check(&mut self, id: &str, source: &str) -> Option<String> {
+        let key = (fnv1a(id), fnv1a_seeded(id, 0x9e37_79b9_7f4a_7c15));
+        if let Some(&(p, line, column)) = self.seen.get(&key) {
+            let path = self.paths.get(p as usize).map_or("", String::as_str);
+            return Some(match (line, column) {
+                (0, _) => path.to_string(),
+                (l, 0) => format!("{path}:{l}"),
+                (l, c) => format!("{path}:{l}:{c}"),
+            });
+        }
+        let (path, line, column) = crate::report::source_key(source);
+        let p = match self.path_index.get(path) {
+            Some(&p) => p,
+            None => {
+                let p = self.paths.len() as u32;
+                self.paths.push(path.to_string());
+                self.path_index.insert(path.to_string(), p);
+                p
+            }
+        };
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        self.seen.insert(key, (p, clamp(line), clamp(column)));
+        None
+    }
+}
+
+/// FNV-1a with another offset basis: a second hash independent enough of [`fnv1a`].
+fn fnv1a_seeded(s: &str, seed: u64) -> u64 {
+    s.bytes().fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)).rotate_left(29)
 }
 
 /// The name an input's records carry as their source, which orders the output.

@@ -70,9 +70,14 @@ fn streamable(path: &Path, opts: &ReadOptions) -> bool {
         return false;
     }
     let body = probe.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&probe);
-    // Judge complete lines only; at least two of them, as detection of the whole file would.
-    let Some(last_newline) = body.iter().rposition(|&b| b == b'\n') else { return false };
-    let Ok(text) = std::str::from_utf8(&body[..last_newline]) else { return false };
+    // Judge complete, valid lines only (a bad line further on fails alone when streamed); at
+    // least two of them, as detection of the whole file would.
+    let valid = match std::str::from_utf8(body) {
+        Ok(_) => body,
+        Err(e) => &body[..e.valid_up_to()],
+    };
+    let Some(last_newline) = valid.iter().rposition(|&b| b == b'\n') else { return false };
+    let Ok(text) = std::str::from_utf8(&valid[..last_newline]) else { return false };
     if text.contains('\0') {
         return false;
     }
