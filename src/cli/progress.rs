@@ -44,7 +44,7 @@ impl Bar {
     pub fn call_done(&self) {
         let n = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(bar) = &self.bar
-            && n % 64 == 0
+            && n.is_multiple_of(64)
         {
             let secs = self.started.elapsed().as_secs_f64().max(1e-3);
             bar.set_message(format!("{n} calls · {:.0} calls/s", n as f64 / secs));

@@ -179,10 +179,11 @@ fn stream_lines(
             }
         };
         let is_record = text.as_ref().map_or(true, |t| !t.trim().is_empty());
-        if is_record && let Some(chunk) = full.take() {
-            if !flush(chunk, &mut records_before, usize::MAX) {
-                return Ok(());
-            }
+        if is_record
+            && let Some(chunk) = full.take()
+            && !flush(chunk, &mut records_before, usize::MAX)
+        {
+            return Ok(());
         }
         if current.lines == 0 {
             current.first_line = line_no;
