@@ -30,7 +30,8 @@ enum Command {
     /// Score calls: steps covered, findings with evidence, verdict per call.
     #[command(after_help = EXIT_CODES)]
     Score(ScoreArgs),
-    /// Score calls and write results.json, calls.csv, summary.md and junit.xml to a directory.
+    /// Score calls and write results.json, calls.csv, summary.md, junit.xml and report.html to a
+    /// directory.
     #[command(after_help = EXIT_CODES)]
     Report(ReportArgs),
     /// Check a results.json against thresholds and a baseline; exit 1 when the gate fails.
@@ -411,7 +412,8 @@ fn run_batch_with_rubric(args: &InputArgs) -> Result<(Results, CompiledRubric)> 
         RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
     let mut results = Results::new(rubric_ref, batch.calls, errors, args.group_by.as_deref());
     if !args.show_pii {
-        let redactor = report::redact::Redactor::new(&args.redact).context("invalid --redact pattern")?;
+        let redactor =
+            report::redact::Redactor::with_rubric(&args.redact, &engine.rubric).context("invalid --redact pattern")?;
         redactor.results(&mut results);
     }
     for e in &results.errors {
@@ -503,7 +505,7 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     let redactor = if input.show_pii {
         None
     } else {
-        Some(report::redact::Redactor::new(&input.redact).context("invalid --redact pattern")?)
+        Some(report::redact::Redactor::with_rubric(&input.redact, &engine.rubric).context("invalid --redact pattern")?)
     };
     let group_by = input.group_by.as_deref();
     let rubric_ref =
@@ -799,6 +801,18 @@ fn calibrate(args: CalibrateArgs) -> Result<i32> {
     let (results, rubric) = run_batch_with_rubric(&args.input)?;
     input_exit(&results, args.input.strict)?;
     let report = callqa::calibrate::compare(&labels, &results.calls, &rubric);
+    if report.calls.matched == 0 {
+        // Comparing nothing would "agree" vacuously: a CI check must not pass on it.
+        let some: Vec<&str> = report.calls.unscored.iter().map(String::as_str).take(5).collect();
+        eprintln!(
+            "error: no labelled call matches a scored call ({} labels, {} calls scored); label ids such as {} \
+             must be the call ids callqa reports (see `callqa score`)",
+            report.calls.labelled,
+            report.calls.scored,
+            if some.is_empty() { "(none)".to_string() } else { some.join(", ") }
+        );
+        return Ok(2);
+    }
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match args.format {

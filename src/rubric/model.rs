@@ -31,6 +31,9 @@ pub struct RubricFile {
     /// Domain words added to the segmenter's dictionary.
     #[serde(default)]
     pub dictionary: Dictionary,
+    /// Extra personal data masked in every report, on top of the built-in masking.
+    #[serde(default)]
+    pub redact: Redact,
     /// `canonical = [variants]`: a phrase containing the canonical word also matches each variant.
     #[serde(default)]
     pub synonyms: BTreeMap<String, Vec<String>>,
@@ -215,6 +218,19 @@ pub struct Dictionary {
     /// Words that must segment as one token (product names, company names …).
     #[serde(default)]
     pub words: Vec<String>,
+}
+
+/// `[redact]`: personal data of this script that reports must mask, on top of the built-in
+/// masking (phone, ID and card numbers, e-mail addresses, contact ids, verification codes).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Redact {
+    /// Regexes (Rust `regex` syntax) run on the original text of every turn, excerpt and
+    /// message; each match is masked entirely (`*` per character), like `--redact REGEX`, which
+    /// adds to them. `--show-pii` turns them off with the rest of the masking.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub regex: Vec<Spanned<String>>,
 }
 
 /// `[[facts]]`: one approved number with its unit.

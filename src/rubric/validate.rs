@@ -139,6 +139,8 @@ impl Validator<'_> {
             }
         }
 
+        self.redact();
+
         let signals = self.unique_ids("signal", f.signals.iter().map(|s| &s.id));
         let steps = self.unique_ids("step", f.steps.iter().map(|s| &s.id));
         self.unique_ids("fact", f.facts.iter().map(|s| &s.id));
@@ -180,6 +182,29 @@ impl Validator<'_> {
         let entries = self.knowledge();
         for r in &f.rules {
             self.rule(r, &signals, &entries);
+        }
+    }
+
+    /// Checks `[redact]`: every regex compiles and can mask something.
+    fn redact(&mut self) {
+        for re in &self.file.redact.regex {
+            let at = Span::of(re);
+            match regex::Regex::new(re.get_ref()) {
+                Err(e) => {
+                    let first = e.to_string().lines().last().unwrap_or_default().to_string();
+                    self.err(
+                        at,
+                        format!("redact `regex` has an invalid regex `{}`: {first}", re.get_ref()),
+                        "regexes use Rust `regex` syntax and run on the original text (not normalized), e.g. \"工号\\\\d{4,}\"",
+                    );
+                }
+                Ok(_) if re.get_ref().is_empty() => self.err(
+                    at,
+                    "redact `regex` has an empty regex, which masks nothing".into(),
+                    "write the text to mask, e.g. \"工号\\\\d{4,}\"",
+                ),
+                Ok(_) => {}
+            }
         }
     }
 
@@ -568,6 +593,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_invalid_redact_regex_is_reported_where_it_is() {
+        let src = crate::rubric::DEFAULT_RUBRIC;
+        let text = format!("{src}\n[redact]\nregex = [\"工号\\\\d+\", \"卡号(\\\\d+\", \"\"]\n");
+        let errors = crate::rubric::load::parse_with(
+            crate::rubric::DEFAULT_RUBRIC_PATH,
+            &text,
+            crate::rubric::load::Includes::Embedded(crate::rubric::EMBEDDED_INCLUDES),
+        )
+        .unwrap_err();
+        let line = text.lines().count();
+        let column = text.lines().last().unwrap().chars().position(|c| c == '卡').unwrap();
+        assert_eq!(errors.0.len(), 2, "{errors}");
+        let e = &errors.0[0];
+        assert!(e.message.contains("redact `regex` has an invalid regex `卡号(\\d+`"), "{e:?}");
+        assert!(e.hint.contains("Rust `regex` syntax"), "{e:?}");
+        let span = e.span.unwrap();
+        // The column of the string's opening quote, as for other spanned values.
+        assert_eq!((span.line, span.column), (line, column), "{e:?}");
+        assert!(errors.0[1].message.contains("empty regex"), "{:?}", errors.0[1]);
+        let shown = errors.to_string();
+        assert!(shown.contains(&format!("{}:{line}:{column}: redact", crate::rubric::DEFAULT_RUBRIC_PATH)), "{shown}");
     }
 
     #[test]
