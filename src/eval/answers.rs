@@ -183,7 +183,9 @@ const WH: &[&str] = &[
 const NOT_WH: &[&str] = &["哪怕", "几乎", "多少有点", "多少有些", "怎么着"];
 
 /// Lead-ins that make a clause a question.
-const ASK_LEADS: &[&str] = &["请问", "想问", "问一下", "问下", "想知道", "想咨询", "咨询一下", "问问"];
+/// Formal interrogatives (是否, 能否, 可否) ask as plainly as an A-not-A form does.
+const ASK_LEADS: &[&str] =
+    &["请问", "想问", "问一下", "问下", "想知道", "想咨询", "咨询一下", "问问", "是否", "能否", "可否"];
 
 /// Words voicing a worry: a customer clause with one raises a concern.
 const WORRIES: &[&str] = &["担心", "担忧", "顾虑", "不放心", "在意", "关心", "万一", "关键是", "就怕", "害怕", "怕"];
@@ -1010,6 +1012,8 @@ message = "未知问题：{question}"
             "有啥区别么",
             "售后靠谱吗？",
             "请问线下能办理",
+            "是否可以随时恢复到原来的套餐",
+            "能否线下办理",
         ] {
             assert!(is_q(q), "{q} should ask");
         }

@@ -67,7 +67,11 @@ pub fn is_negated(a: &Analyzed, start: usize) -> bool {
     let Some((clause_start, _)) = a.clause_at(start) else {
         return false;
     };
-    if start > clause_start && NEGATOR_CHARS.contains(&chars[start - 1]) && !a_not_a(chars, start - 1) {
+    if start > clause_start
+        && NEGATOR_CHARS.contains(&chars[start - 1])
+        && !a_not_a(chars, start - 1)
+        && !conjunction(chars, start - 1)
+    {
         return true;
     }
     let mut k = a.tokens.partition_point(|t| t.end <= start);
@@ -83,8 +87,16 @@ pub fn is_negated(a: &Analyzed, start: usize) -> bool {
         .filter(|t| t.start >= clause_start && t.start <= t.end && t.end <= chars.len())
         .any(|t| {
             let word = &chars[t.start..t.end];
-            NEGATORS.iter().any(|w| w.chars().eq(word.iter().copied())) && !a_not_a(chars, t.start)
+            NEGATORS.iter().any(|w| w.chars().eq(word.iter().copied()))
+                && !a_not_a(chars, t.start)
+                && !conjunction(chars, t.start)
         })
+}
+
+/// True when the 不 at `i` ends the conjunction 要不 ("how about", 要不我先帮您办上): it
+/// proposes; it negates nothing.
+fn conjunction(chars: &[char], i: usize) -> bool {
+    i > 0 && chars.get(i) == Some(&'不') && chars[i - 1] == '要' && chars.get(i + 1) != Some(&'要')
 }
 
 /// True when the 不/没 at `i` is the middle of an A-not-A question (会不会, 是不是, 有没有, 可不可以):
@@ -139,6 +151,9 @@ mod tests {
         assert!(!negated("有没有额外费用", "额外费用"));
         assert!(!negated("可不可以保证", "保证"));
         assert!(negated("会不会不保证", "保证"));
+        // 要不 proposes (how about …); it negates nothing.
+        assert!(!negated("要不我先帮您办上", "我先帮您办上"));
+        assert!(negated("我们不要保证", "保证"));
     }
 
     #[test]
