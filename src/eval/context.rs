@@ -194,9 +194,12 @@ impl<'a> CallContext<'a> {
         if phrase_match.is_some() || cues.models.is_empty() {
             return phrase_match;
         }
+        // Only a line that reaches the threshold can decide the match, so a line whose upper
+        // bound falls short is never scored exactly.
         let (score, start, end) = cues
             .model_ids
             .iter()
+            .filter(|&&m| self.model_bound(t, m) >= cues.min_similarity)
             .map(|&m| self.model_similarity(t, m))
             .fold((0.0, 0, 0), |best, s| if s.0 > best.0 { s } else { best });
         (score >= cues.min_similarity).then_some(CueMatch { start, end, confidence: score, via: Via::Similarity })
@@ -205,6 +208,41 @@ impl<'a> CallContext<'a> {
     /// The best similarity of turn `t` to the matcher's model lines (0 when it has none).
     pub fn similarity(&self, cues: &CompiledCues, t: usize) -> f64 {
         cues.model_ids.iter().map(|&m| self.model_similarity(t, m).0).fold(0.0, f64::max)
+    }
+
+    /// The turn of `turns` most similar to the matcher's model lines, with its similarity: the
+    /// highest, the earliest on ties (`None` without turns). Turns whose upper bound cannot beat
+    /// the best so far are not scored exactly.
+    pub fn nearest(&self, cues: &CompiledCues, turns: &[usize]) -> Option<(usize, f64)> {
+        let bound = |t: usize| cues.model_ids.iter().map(|&m| self.model_bound(t, m)).fold(0.0, f64::max);
+        let bounds: Vec<f64> = turns.iter().map(|&t| bound(t)).collect();
+        // Start from the most promising turn, then let any turn that could still win try.
+        let first = (0..turns.len()).fold(None, |best: Option<usize>, i| match best {
+            Some(b) if bounds[b] >= bounds[i] => Some(b),
+            _ => Some(i),
+        })?;
+        let mut best = (first, self.similarity(cues, turns[first]));
+        for (i, &b) in bounds.iter().enumerate() {
+            let could_win = b > best.1 || (b == best.1 && i < best.0);
+            if i == first || !could_win {
+                continue;
+            }
+            let v = self.similarity(cues, turns[i]);
+            if v > best.1 || (v == best.1 && i < best.0) {
+                best = (i, v);
+            }
+        }
+        Some((turns[best.0], best.1))
+    }
+
+    /// An upper bound of [`CallContext::model_similarity`], without scoring.
+    fn model_bound(&self, t: usize, m: usize) -> f64 {
+        let turn = &self.turns[t];
+        if let Some(&(score, _, _)) = turn.similarity.get(m).and_then(OnceCell::get) {
+            return score;
+        }
+        let grams = turn.grams.get_or_init(|| self.rubric.models.prepare(&turn.text));
+        self.rubric.models.bound(m, grams)
     }
 
     /// Best similarity of turn `t` to the rubric's model line `m`, with its normalized range

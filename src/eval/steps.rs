@@ -44,13 +44,8 @@ pub fn evaluate(ctx: &CallContext, required: &[usize]) -> StepsOutcome {
                 nearest_turn: None,
             }),
             None => {
-                let nearest = agent_turns.iter().map(|&t| (t, ctx.similarity(&step.cues, t))).fold(
-                    None,
-                    |best: Option<(usize, f64)>, c| match best {
-                        Some(b) if b.1 >= c.1 => Some(b),
-                        _ => Some(c),
-                    },
-                );
+                // The highest similarity, the earliest turn on ties.
+                let nearest = ctx.nearest(&step.cues, &agent_turns);
                 steps.push(StepResult {
                     id: step.id.clone(),
                     covered: false,

@@ -39,6 +39,9 @@ const NEGATORS: &[&str] = &[
     "毫无",
 ];
 
+/// The first characters of [`NEGATORS`] (a test keeps the two in step).
+const NEGATOR_FIRST: &[char] = &['不', '没', '别', '无', '未', '非', '并', '绝', '决', '从', '毫'];
+
 /// Prepositions that may stand between a negator and its verb (不敢跟您保证).
 const PREPOSITIONS: &[&str] = &["跟", "和", "给", "向", "对", "为", "替", "帮"];
 
@@ -87,7 +90,9 @@ pub fn is_negated(a: &Analyzed, start: usize) -> bool {
         .filter(|t| t.start >= clause_start && t.start <= t.end && t.end <= chars.len())
         .any(|t| {
             let word = &chars[t.start..t.end];
-            NEGATORS.iter().any(|w| w.chars().eq(word.iter().copied()))
+            // Every negator starts with one of a few characters: most tokens stop here.
+            word.first().is_some_and(|c| NEGATOR_FIRST.contains(c))
+                && NEGATORS.iter().any(|w| w.chars().eq(word.iter().copied()))
                 && !a_not_a(chars, t.start)
                 && !conjunction(chars, t.start)
         })
@@ -154,6 +159,13 @@ mod tests {
         // 要不 proposes (how about …); it negates nothing.
         assert!(!negated("要不我先帮您办上", "我先帮您办上"));
         assert!(negated("我们不要保证", "保证"));
+    }
+
+    #[test]
+    fn first_characters_cover_every_negator() {
+        for w in NEGATORS {
+            assert!(NEGATOR_FIRST.contains(&w.chars().next().unwrap()), "{w}");
+        }
     }
 
     #[test]

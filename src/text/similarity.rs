@@ -226,6 +226,8 @@ pub struct TurnGrams {
     local: Vec<u32>,
     /// Turn-local id → the set's bigram id.
     local_gid: Vec<u32>,
+    /// Turn-local id → how often the bigram occurs in `text`.
+    local_count: Vec<u32>,
 }
 
 const NO_GRAM: u32 = u32::MAX;
@@ -275,7 +277,7 @@ impl ModelSet {
         }
         let mut local_gid: Vec<u32> = Vec::new();
         let mut local_of: PairMap<u32> = PairMap::default();
-        let local = text
+        let local: Vec<u32> = text
             .windows(2)
             .map(|w| match self.gids.get(&pair(w[0], w[1])) {
                 None => NO_GRAM,
@@ -285,7 +287,46 @@ impl ModelSet {
                 }),
             })
             .collect();
-        TurnGrams { text, spans, local, local_gid }
+        let mut local_count = vec![0u32; local_gid.len()];
+        for &l in local.iter().filter(|&&l| l != NO_GRAM) {
+            local_count[l as usize] += 1;
+        }
+        TurnGrams { text, spans, local, local_gid, local_count }
+    }
+
+    /// How often line `line` has each of the turn's bigrams (turn-local ids; 0: not at all).
+    fn caps(model: &SetLine, grams: &TurnGrams) -> Vec<u32> {
+        grams
+            .local_gid
+            .iter()
+            .map(|g| model.caps.binary_search_by_key(g, |&(id, _)| id).map_or(0, |k| model.caps[k].1))
+            .collect()
+    }
+
+    /// An upper bound of [`ModelSet::best_in`]'s score, cheap to compute: with `s` bigrams the
+    /// turn shares with the line (as multisets), no range can score above `2s / (s + m - 1)`
+    /// for a line of `m` characters. 1 for a one-character line (it can only be bounded by
+    /// scoring it).
+    pub fn bound(&self, line: usize, grams: &TurnGrams) -> f64 {
+        let Some(model) = self.lines.get(line) else { return 0.0 };
+        let m = model.chars.len();
+        if m < 2 {
+            return if m == 0 { 0.0 } else { 1.0 };
+        }
+        let shared: u32 = Self::caps(model, grams).iter().zip(&grams.local_count).map(|(&c, &n)| c.min(n)).sum();
+        // 2c / ((len - 1) + (m - 1)) with c ≤ len - 1 is largest for the shortest range, len - 1 = c.
+        let common = (shared as usize).min(m - 1);
+        Self::range_bound(common, common + 1, m)
+    }
+
+    /// The best score a range of `len` characters sharing at most `shared` bigrams with a line
+    /// of `m ≥ 2` characters can reach.
+    fn range_bound(shared: usize, len: usize, m: usize) -> f64 {
+        let common = shared.min(len.saturating_sub(1)).min(m - 1);
+        if common == 0 {
+            return 0.0;
+        }
+        (2 * common) as f64 / ((len - 1) + (m - 1)) as f64
     }
 
     /// [`ModelLine::best_in`] of line `line` in the turn `a`, prepared as `grams`
@@ -298,13 +339,10 @@ impl ModelSet {
             return (0.0, 0, 0);
         }
         // How often the model has each of the turn's bigrams (0: not at all).
-        let caps: Vec<u32> = grams
-            .local_gid
-            .iter()
-            .map(|g| model.caps.binary_search_by_key(g, |&(id, _)| id).map_or(0, |k| model.caps[k].1))
-            .collect();
+        let caps = Self::caps(model, grams);
+        let shared: usize = caps.iter().zip(&grams.local_count).map(|(&c, &n)| c.min(n) as usize).sum();
         // No shared bigram: every range scores 0, unless a range equals a one-character model.
-        if m >= 2 && caps.iter().all(|&c| c == 0) {
+        if m >= 2 && shared == 0 {
             return (0.0, 0, 0);
         }
         let n = a.norm.chars.len();
@@ -314,6 +352,11 @@ impl ModelSet {
         let mut consider = |k0: usize, k1: usize, best: &mut (f64, usize, usize)| {
             let (cs, ce) = (spans[k0].0, spans[k1].1);
             let len = ce - cs;
+            // A range that cannot beat the best so far is not counted (only a higher score
+            // replaces the best, so the result is the same).
+            if m >= 2 && Self::range_bound(shared, len, m) <= best.0 {
+                return;
+            }
             let score = if len == 0 {
                 0.0
             } else if text[cs..ce] == model.chars[..] {
@@ -501,6 +544,7 @@ mod tests {
             for (i, m) in models.iter().enumerate() {
                 assert_eq!(best_similarity(&a, m), reference_best(&a, m), "{t} / {m}");
                 assert_eq!(set.best_in(i, &a, &grams), reference_best(&a, m), "set: {t} / {m}");
+                assert!(set.bound(i, &grams) >= reference_best(&a, m).0, "bound: {t} / {m}");
             }
         }
     }
