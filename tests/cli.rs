@@ -57,6 +57,50 @@ fn invalid_rubric_lists_every_problem_with_line_and_column() {
 }
 
 #[test]
+fn rubric_check_locates_range_name_key_and_type_errors_in_one_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bad.toml");
+    let shown = path.display().to_string();
+    let check = |text: &str| {
+        std::fs::write(&path, text).unwrap();
+        let out = callqa().args(["rubric", "check", &shown]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let step = "[[steps]]\nid = \"greeting\"\ncues = { any = [\"您好\"] }\n";
+
+    // Ranges and criterion names, once the file deserializes.
+    let err = check(&format!(
+        "[rubric]\nid = \"t\"\nversion = \"1\"\nmin_similarity = 2\n\n{step}\n[criteria.steps]\nweight = -5\npass_score = 101\n\n[criteria.bogus]\nweight = 1\n\n[penalties]\nminor = 300\n"
+    ));
+    for needle in [
+        ":4:18: rubric.min_similarity = 2 is outside 0–1",
+        ":11:10: criteria.steps.weight = -5 must be a number from 0 to 1000000",
+        ":12:14: criteria.steps.pass_score = 101 is outside 0–100",
+        ":14:11: unknown criterion `criteria.bogus`",
+        ":18:9: penalties.minor = 300 is outside 0–100",
+    ] {
+        assert!(err.contains(&format!("{shown}{needle}")), "missing {needle:?} in:\n{err}");
+    }
+    assert!(err.contains("5 problems in the rubric"), "{err}");
+
+    // Unknown keys and wrong types in different tables, all in one run.
+    let err = check(&format!(
+        "[rubric]\nid = \"t\"\nversion = 1\ncolour = \"red\"\n\n{step}\n[penalties]\nmajr = 40\n\n[roles]\nagent = \"坐席\"\n"
+    ));
+    for needle in [
+        ":3:11: invalid type: integer `1`, expected a string",
+        ":4:1: unknown field `colour`",
+        ":11:1: unknown field `majr`",
+        ":14:9: invalid type: string \"坐席\", expected a sequence",
+    ] {
+        assert!(err.contains(&format!("{shown}{needle}")), "missing {needle:?} in:\n{err}");
+    }
+    assert!(err.contains("4 problems in the rubric"), "{err}");
+    assert!(!err.contains("missing field"), "{err}");
+}
+
+#[test]
 fn the_default_rubric_checks_clean() {
     callqa()
         .args(["rubric", "check", &repo("rubrics/changjiang-plan-upsell.toml").to_string_lossy()])

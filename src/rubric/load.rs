@@ -5,6 +5,7 @@ use super::error::{RubricError, RubricErrors, Span};
 use super::model::{RubricFile, RubricFragment};
 use super::validate::{validate, validate_phrases};
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
 /// Where the files named by `include = [...]` are read from.
@@ -71,14 +72,116 @@ pub fn parse_with(path: &str, source: &str, includes: Includes) -> Result<Rubric
     if errors.is_empty() { Ok(file) } else { Err(RubricErrors(errors)) }
 }
 
-/// Deserializes TOML, turning serde's message into a located error with a hint.
+/// Deserializes TOML, turning serde's messages into located errors with a hint.
+///
+/// serde stops at the first unknown key, wrong type or missing key. To report them all at once
+/// the document is parsed with spans, and after each error the entry it points at (the unknown
+/// key, the mistyped value, the table missing a key) is cut out and the rest deserialized again.
+/// A TOML syntax error still stops at the first.
 fn from_toml<T: serde::de::DeserializeOwned>(path: &str, source: &str) -> Result<T, RubricErrors> {
-    toml::from_str(source).map_err(|e| {
+    let first = match toml::from_str(source) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let located = |e: &toml::de::Error| {
         let span = e.span().map(|r| Span::at_offset(r.start));
         let message = e.message().trim().to_string();
         let hint = hint_for(&message);
-        RubricErrors(vec![RubricError::new(span, message, &hint).locate(path, source)])
-    })
+        RubricError::new(span, message, &hint).locate(path, source)
+    };
+    let Ok(mut doc) = toml::de::DeTable::parse(source) else {
+        // A syntax error: the rest of the file cannot be read reliably.
+        let mut e = located(&first);
+        e.hint.push_str("; the rest of the file is checked once the TOML syntax is fixed");
+        return Err(RubricErrors(vec![e]));
+    };
+    let root = doc.span();
+    let mut errors = Vec::new();
+    // The keys cut out so far, with the span of their table: a `missing field` there is only
+    // the echo of a mistyped required value already reported.
+    let mut cut: Vec<(Range<usize>, String)> = Vec::new();
+    let mut error = first;
+    while errors.len() < MAX_STRUCTURE_ERRORS {
+        let Some(span) = error.span() else {
+            errors.push(located(&error));
+            break;
+        };
+        let echo = error
+            .message()
+            .strip_prefix("missing field `")
+            .and_then(|m| m.strip_suffix('`'))
+            .is_some_and(|key| cut.iter().any(|(s, k)| *s == span && k == key));
+        if !echo {
+            errors.push(located(&error));
+        }
+        match cut_table_entry(doc.get_mut(), root.clone(), &span) {
+            Some(Some(entry)) => cut.push(entry),
+            Some(None) => {}
+            None => break,
+        }
+        match T::deserialize(toml::de::Deserializer::from(doc.clone())) {
+            Ok(_) => break,
+            Err(e) => error = e,
+        }
+    }
+    errors.sort_by_key(|e| e.span.map(|s| (s.line, s.column)));
+    Err(RubricErrors(errors))
+}
+
+/// More key and type errors than this are not worth listing before the first are fixed.
+const MAX_STRUCTURE_ERRORS: usize = 100;
+
+/// Removes the innermost entry of `table` (spanning `table_span`) whose key or value spans
+/// exactly `span`: `Some(Some((table span, key)))` for a key of a table, `Some(None)` for an
+/// element of an array, `None` when nothing spans it.
+fn cut_table_entry(
+    table: &mut toml::de::DeTable<'_>,
+    table_span: Range<usize>,
+    span: &Range<usize>,
+) -> Option<Option<(Range<usize>, String)>> {
+    let mut hit = None;
+    for (key, value) in table.iter_mut() {
+        let value_span = value.span();
+        if let Some(cut) = cut_value_entry(value.get_mut(), value_span.clone(), span) {
+            return Some(cut);
+        }
+        if key.span() == *span || value_span == *span {
+            hit = Some(key.get_ref().to_string());
+            break;
+        }
+    }
+    let key = hit?;
+    table.remove(key.as_str());
+    Some(Some((table_span, key)))
+}
+
+/// [`cut_table_entry`] inside a value (a table, or the elements of an array).
+fn cut_value_entry(
+    value: &mut toml::de::DeValue<'_>,
+    value_span: Range<usize>,
+    span: &Range<usize>,
+) -> Option<Option<(Range<usize>, String)>> {
+    match value {
+        toml::de::DeValue::Table(table) => cut_table_entry(table, value_span, span),
+        toml::de::DeValue::Array(array) => {
+            let mut hit = None;
+            for (i, element) in array.iter_mut().enumerate() {
+                let element_span = element.span();
+                if let Some(cut) = cut_value_entry(element.get_mut(), element_span.clone(), span) {
+                    return Some(cut);
+                }
+                if element_span == *span {
+                    hit = Some(i);
+                    break;
+                }
+            }
+            let i = hit?;
+            let items = std::mem::replace(array, toml::de::DeArray::new());
+            *array = items.into_iter().enumerate().filter(|(j, _)| *j != i).map(|(_, v)| v).collect();
+            Some(None)
+        }
+        _ => None,
+    }
 }
 
 /// Reads every included file and merges its lists into `file`. Problems inside an included
@@ -120,9 +223,7 @@ fn merge_includes(file: &mut RubricFile, path: &str, source: &str, includes: Inc
         let fragment: RubricFragment = match from_toml(&shown, &text) {
             Ok(f) => f,
             Err(RubricErrors(mut es)) => {
-                if let Some(e) = es.first_mut()
-                    && e.message.starts_with("unknown field")
-                {
+                for e in es.iter_mut().filter(|e| e.message.starts_with("unknown field")) {
                     e.hint = "an included file holds only [lexicons], [synonyms] and [dictionary]".into();
                 }
                 errors.extend(es);
@@ -210,6 +311,67 @@ cues = { any = ["您好"] }
         let err = parse("r.toml", &src).unwrap_err().to_string();
         assert!(err.starts_with("r.toml:"), "{err}");
         assert!(err.contains("unknown field `cuez`"), "{err}");
+    }
+
+    /// `r.toml:LINE:COLUMN` of the first `needle` after the first `after` in `src`.
+    fn at(src: &str, after: &str, needle: &str) -> String {
+        let start = src.find(after).unwrap();
+        let offset = start + src[start..].find(needle).unwrap();
+        let (line, column) = crate::rubric::error::line_column(src, offset);
+        format!("r.toml:{line}:{column}")
+    }
+
+    #[test]
+    fn every_unknown_key_and_wrong_type_is_reported_at_once() {
+        let src = r#"
+[rubric]
+id = 5
+version = "1"
+colour = "red"
+
+[[steps]]
+id = "greeting"
+cuez = 1
+cues = { any = "您好" }
+
+[[rules]]
+id = "r"
+code = "OP001"
+criterion = "style"
+type = "forbidd"
+severity = "major"
+message = "m"
+cues = { any = ["x"] }
+
+[[signals]]
+cues = { any = ["x"] }
+"#;
+        let errs = parse("r.toml", src).unwrap_err();
+        let text = errs.to_string();
+        for want in [
+            format!("{}: invalid type: integer `5`, expected a string", at(src, "id = 5", "5")),
+            format!("{}: unknown field `colour`", at(src, "", "colour")),
+            format!("{}: unknown field `cuez`", at(src, "", "cuez")),
+            format!("{}: invalid type: string \"您好\", expected a sequence", at(src, "cues = {", "\"您好\"")),
+            format!("{}: unknown variant `forbidd`", at(src, "", "\"forbidd\"")),
+            format!("{}: missing field `id`", at(src, "", "[[signals]]")),
+        ] {
+            assert!(text.contains(&want), "missing `{want}` in:\n{text}");
+        }
+        // A mistyped required value is not reported a second time as missing.
+        assert_eq!(errs.0.len(), 6, "{text}");
+        assert!(!text.contains("missing field `rubric`") && !text.contains("missing field `type`"), "{text}");
+        let lines: Vec<usize> = errs.0.iter().map(|e| e.span.unwrap().line).collect();
+        assert!(lines.is_sorted(), "{text}");
+    }
+
+    #[test]
+    fn a_syntax_error_is_reported_alone() {
+        let src = MINIMAL.replace("version = \"1\"", "version = \"1\"\ncolour = \"red\"\nbroken = [");
+        let errs = parse("r.toml", &src).unwrap_err();
+        assert_eq!(errs.0.len(), 1, "{errs}");
+        assert!(errs.0[0].span.is_some(), "{errs}");
+        assert!(errs.0[0].hint.contains("the rest of the file is checked once the TOML syntax is fixed"), "{errs}");
     }
 
     #[test]

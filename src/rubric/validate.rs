@@ -4,7 +4,9 @@
 
 use super::error::{RubricError, Span};
 use super::model::{Cues, QuestionStatus, RubricFile, Rule, RuleKind};
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
+use toml::de::DeTable;
 
 /// The largest criterion weight. Weights are relative, so this costs nothing; without a bound a
 /// weight like `1e308` overflows the weighted sum (score × weight) to infinity.
@@ -16,7 +18,7 @@ pub const CRITERIA: &[&str] = &["steps", "style", "overpromise", "privacy", "ans
 /// Validates `file`, returning every problem found (empty when the rubric is sound).
 /// `source` is the rubric text, used to name lines in hints.
 pub fn validate(file: &RubricFile, source: &str) -> Vec<RubricError> {
-    let mut v = Validator { file, source, errors: Vec::new() };
+    let mut v = Validator { file, source, doc: OnceCell::new(), errors: Vec::new() };
     v.run();
     v.errors
 }
@@ -24,6 +26,9 @@ pub fn validate(file: &RubricFile, source: &str) -> Vec<RubricError> {
 struct Validator<'a> {
     file: &'a RubricFile,
     source: &'a str,
+    /// `source` parsed with the span of every key and value, for the settings the model keeps
+    /// no span of (numbers, criterion names); parsed on the first such error.
+    doc: OnceCell<Option<toml::Spanned<DeTable<'a>>>>,
     errors: Vec<RubricError>,
 }
 
@@ -67,18 +72,54 @@ impl Validator<'_> {
         self.errors.push(RubricError::new(span, message, hint));
     }
 
+    /// The key and value at a dotted `path` of the rubric text (`["criteria", "steps",
+    /// "weight"]`), however the file writes it (table header, dotted key, inline table).
+    fn entry(&self, path: &[&str]) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+        let doc = self.doc.get_or_init(|| DeTable::parse(self.source).ok()).as_ref()?;
+        let (last, parents) = path.split_last()?;
+        let mut table = doc.get_ref();
+        for key in parents {
+            table = table.get(*key)?.get_ref().as_table()?;
+        }
+        let (k, v) = table.get_key_value(*last)?;
+        Some((k.span(), v.span()))
+    }
+
+    /// Where the value at `path` is written (see [`Self::entry`]).
+    fn value_at(&self, path: &[&str]) -> Option<Span> {
+        self.entry(path).map(|(_, v)| Span::at_offset(v.start))
+    }
+
+    /// Where the key at `path` is written (see [`Self::entry`]).
+    fn key_at(&self, path: &[&str]) -> Option<Span> {
+        self.entry(path).map(|(k, _)| Span::at_offset(k.start))
+    }
+
+    /// Where the weights that sum to 0 are: the first (in the file) explicit `weight` of an
+    /// enabled criterion or `enabled` of a disabled one, else the `criteria` key.
+    fn zero_weight_at(&self) -> Option<Span> {
+        self.file
+            .criteria
+            .iter()
+            .filter_map(|(id, c)| self.entry(&["criteria", id.as_str(), if c.enabled { "weight" } else { "enabled" }]))
+            .map(|(_, v)| v.start)
+            .min()
+            .map(Span::at_offset)
+            .or_else(|| self.key_at(&["criteria"]))
+    }
+
     fn run(&mut self) {
         let f = self.file;
         if !(0.0..=100.0).contains(&f.rubric.pass_score) {
             self.err(
-                None,
+                self.value_at(&["rubric", "pass_score"]),
                 format!("rubric.pass_score = {} is outside 0–100", f.rubric.pass_score),
                 "use a score between 0 and 100, e.g. 70",
             );
         }
         if !(0.0..=1.0).contains(&f.rubric.min_similarity) {
             self.err(
-                None,
+                self.value_at(&["rubric", "min_similarity"]),
                 format!("rubric.min_similarity = {} is outside 0–1", f.rubric.min_similarity),
                 "similarities are fractions, e.g. 0.55",
             );
@@ -91,7 +132,7 @@ impl Validator<'_> {
         for (id, c) in &f.criteria {
             if !CRITERIA.contains(&id.as_str()) {
                 self.err(
-                    None,
+                    self.key_at(&["criteria", id.as_str()]),
                     format!("unknown criterion `criteria.{id}`"),
                     &format!("valid criteria: {}", CRITERIA.join(", ")),
                 );
@@ -100,14 +141,14 @@ impl Validator<'_> {
                 && !(0.0..=MAX_WEIGHT).contains(&w)
             {
                 self.err(
-                    None,
+                    self.value_at(&["criteria", id.as_str(), "weight"]),
                     format!("criteria.{id}.weight = {w} must be a number from 0 to {MAX_WEIGHT}"),
                     "weights are relative, e.g. steps = 35, style = 15",
                 );
             }
             if !(0.0..=100.0).contains(&c.pass_score) {
                 self.err(
-                    None,
+                    self.value_at(&["criteria", id.as_str(), "pass_score"]),
                     format!("criteria.{id}.pass_score = {} is outside 0–100", c.pass_score),
                     "use a score between 0 and 100",
                 );
@@ -115,14 +156,15 @@ impl Validator<'_> {
         }
         if total_weight <= 0.0 {
             self.err(
-                None,
+                self.zero_weight_at(),
                 "every enabled criterion has weight 0, so no call could get a score".into(),
                 "give at least one criterion a positive weight",
             );
         }
         // Lexicons of included files were checked against their own file by the loader.
         for (name, list) in f.lexicons.iter().filter(|(n, _)| !f.included_lexicons.contains_key(*n)) {
-            self.errors.extend(validate_phrases(name, list, None));
+            let at = self.value_at(&["lexicons", name.as_str()]);
+            self.errors.extend(validate_phrases(name, list, at));
         }
         for (p, name) in [
             (f.penalties.critical, "critical"),
@@ -132,7 +174,7 @@ impl Validator<'_> {
         ] {
             if !(0.0..=100.0).contains(&p) {
                 self.err(
-                    None,
+                    self.value_at(&["penalties", name]),
                     format!("penalties.{name} = {p} is outside 0–100"),
                     "a penalty is the number of points a finding takes off its criterion's 100",
                 );
@@ -217,25 +259,30 @@ impl Validator<'_> {
         if let Some(s) = k.min_similarity
             && !(0.0..=1.0).contains(&s)
         {
-            self.err(None, format!("knowledge.min_similarity = {s} is outside 0–1"), "e.g. 0.5");
+            self.err(
+                self.value_at(&["knowledge", "min_similarity"]),
+                format!("knowledge.min_similarity = {s} is outside 0–1"),
+                "e.g. 0.5",
+            );
         }
         if k.within == Some(0) {
             self.err(
-                None,
+                self.value_at(&["knowledge", "within"]),
                 "knowledge.within = 0 leaves no agent turn to answer a question".into(),
                 "use within = 1 or more (2 is the default)",
             );
         }
         if let Some(q) = &k.questions {
-            self.cues(q, None, "knowledge `questions`");
+            self.cues(q, self.value_at(&["knowledge", "questions"]), "knowledge `questions`");
         }
         if let Some(q) = &k.ignore {
-            self.cues(q, None, "knowledge `ignore`");
+            self.cues(q, self.value_at(&["knowledge", "ignore"]), "knowledge `ignore`");
         }
-        self.phrases(k.backchannel.iter(), None, "knowledge `backchannel`");
+        let at_backchannel = self.value_at(&["knowledge", "backchannel"]);
+        self.phrases(k.backchannel.iter(), at_backchannel, "knowledge `backchannel`");
         if let Some(lex) = k.backchannel.iter().find(|b| b.starts_with('@')) {
             self.err(
-                None,
+                at_backchannel,
                 format!("knowledge `backchannel` has `{lex}`; back-channel lines are compared whole, lexicons are not expanded"),
                 "write the lines themselves, e.g. \"哪位\"",
             );
@@ -593,6 +640,99 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `r.toml:LINE:COLUMN` of the first `needle` after the first `after` in `src`.
+    fn at(src: &str, after: &str, needle: &str) -> String {
+        let start = src.find(after).unwrap();
+        let offset = start + src[start..].find(needle).unwrap();
+        let (line, column) = crate::rubric::error::line_column(src, offset);
+        format!("r.toml:{line}:{column}")
+    }
+
+    fn problems(src: &str) -> String {
+        crate::rubric::load::parse("r.toml", src).unwrap_err().to_string()
+    }
+
+    const STEP: &str = "[[steps]]\nid = \"greeting\"\ncues = { any = [\"您好\"] }\n";
+
+    #[test]
+    fn range_and_name_errors_point_at_the_value_or_key() {
+        let src = format!(
+            r#"[rubric]
+id = "t"
+version = "1"
+pass_score = 120
+min_similarity = 2
+
+{STEP}
+[criteria.steps]
+weight = -5
+pass_score = 101
+
+[criteria.bogus]
+weight = 1
+
+[criteria]
+style.pass_score = -1
+
+[penalties]
+major = -1
+info = 101
+
+[lexicons]
+nested = ["@x"]
+
+[knowledge]
+within = 0
+min_similarity = 1.5
+backchannel = ["@busy"]
+questions = {{ none = ["x"] }}
+"#
+        );
+        let text = problems(&src);
+        for want in [
+            format!("{}: rubric.pass_score = 120 is outside 0–100", at(&src, "", "120")),
+            format!("{}: rubric.min_similarity = 2 is outside 0–1", at(&src, "min_similarity", "2")),
+            format!("{}: criteria.steps.weight = -5 must be a number", at(&src, "", "-5")),
+            format!("{}: criteria.steps.pass_score = 101 is outside 0–100", at(&src, "", "101")),
+            format!("{}: unknown criterion `criteria.bogus`", at(&src, "", "bogus")),
+            format!("{}: criteria.style.pass_score = -1 is outside 0–100", at(&src, "style.pass_score", "-1")),
+            format!("{}: penalties.major = -1 is outside 0–100", at(&src, "major", "-1")),
+            format!("{}: penalties.info = 101 is outside 0–100", at(&src, "info", "101")),
+            format!("{}: lexicon `nested` refers to `@x`", at(&src, "nested", "[")),
+            format!("{}: knowledge.within = 0 leaves", at(&src, "within", "0")),
+            format!("{}: knowledge.min_similarity = 1.5 is outside 0–1", at(&src, "", "1.5")),
+            format!("{}: knowledge `backchannel` uses undefined lexicon `@busy`", at(&src, "backchannel", "[")),
+            format!("{}: knowledge `backchannel` has `@busy`", at(&src, "backchannel", "[")),
+            format!("{}: knowledge `questions` has cues that can never match", at(&src, "questions", "{")),
+        ] {
+            assert!(text.contains(&want), "missing `{want}` in:\n{text}");
+        }
+        assert!(!text.lines().any(|l| l.starts_with("r.toml: ")), "every problem has a position:\n{text}");
+    }
+
+    #[test]
+    fn zero_total_weight_points_at_a_weight() {
+        let criteria = [
+            "[criteria]",
+            "steps = { enabled = false }",
+            "style.weight = 0",
+            "overpromise.weight = 0",
+            "privacy = { weight = 0 }",
+            "answers.weight = 0",
+            "[criteria.ending]",
+            "weight = 0",
+        ]
+        .join("\n");
+        let src = format!("[rubric]\nid = \"t\"\nversion = \"1\"\n\n{STEP}\n{criteria}\n");
+        let text = problems(&src);
+        // The first of the weights (or switches) that make the sum 0, in file order.
+        let want = format!("{}: every enabled criterion has weight 0", at(&src, "steps = {", "false"));
+        assert!(text.contains(&want), "missing `{want}` in:\n{text}");
+        let src = src.replace("steps = { enabled = false }", "steps.weight = 0");
+        let want = format!("{}: every enabled criterion has weight 0", at(&src, "steps.weight", "0"));
+        assert!(problems(&src).contains(&want), "missing `{want}`");
     }
 
     #[test]
