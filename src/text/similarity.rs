@@ -206,6 +206,9 @@ pub struct ModelSet {
     /// Distinct bigram of any model line → dense id.
     gids: PairMap<u32>,
     lines: Vec<SetLine>,
+    /// Bigram id → the lines that have it, with how often: one pass over a turn's bigrams
+    /// counts what it shares with every line at once.
+    postings: Vec<Vec<(u32, u32)>>,
 }
 
 #[derive(Debug, Clone)]
@@ -226,8 +229,8 @@ pub struct TurnGrams {
     local: Vec<u32>,
     /// Turn-local id → the set's bigram id.
     local_gid: Vec<u32>,
-    /// Turn-local id → how often the bigram occurs in `text`.
-    local_count: Vec<u32>,
+    /// Per line of the set: the bigrams the turn shares with it, as multisets.
+    shared: Vec<u32>,
 }
 
 const NO_GRAM: u32 = u32::MAX;
@@ -248,7 +251,13 @@ impl ModelSet {
             }
             lines.push(SetLine { chars, caps: counts.into_iter().collect() });
         }
-        ModelSet { gids, lines }
+        let mut postings: Vec<Vec<(u32, u32)>> = vec![Vec::new(); gids.len()];
+        for (i, line) in lines.iter().enumerate() {
+            for &(gid, cap) in &line.caps {
+                postings[gid as usize].push((i as u32, cap));
+            }
+        }
+        ModelSet { gids, lines, postings }
     }
 
     /// Number of model lines.
@@ -291,7 +300,13 @@ impl ModelSet {
         for &l in local.iter().filter(|&&l| l != NO_GRAM) {
             local_count[l as usize] += 1;
         }
-        TurnGrams { text, spans, local, local_gid, local_count }
+        let mut shared = vec![0u32; self.lines.len()];
+        for (&gid, &n) in local_gid.iter().zip(&local_count) {
+            for &(line, cap) in self.postings.get(gid as usize).map_or(&[][..], Vec::as_slice) {
+                shared[line as usize] += n.min(cap);
+            }
+        }
+        TurnGrams { text, spans, local, local_gid, shared }
     }
 
     /// How often line `line` has each of the turn's bigrams (turn-local ids; 0: not at all).
@@ -313,7 +328,7 @@ impl ModelSet {
         if m < 2 {
             return if m == 0 { 0.0 } else { 1.0 };
         }
-        let shared: u32 = Self::caps(model, grams).iter().zip(&grams.local_count).map(|(&c, &n)| c.min(n)).sum();
+        let shared = grams.shared.get(line).copied().unwrap_or(0);
         // 2c / ((len - 1) + (m - 1)) with c ≤ len - 1 is largest for the shortest range, len - 1 = c.
         let common = (shared as usize).min(m - 1);
         Self::range_bound(common, common + 1, m)
@@ -339,12 +354,12 @@ impl ModelSet {
             return (0.0, 0, 0);
         }
         // How often the model has each of the turn's bigrams (0: not at all).
-        let caps = Self::caps(model, grams);
-        let shared: usize = caps.iter().zip(&grams.local_count).map(|(&c, &n)| c.min(n) as usize).sum();
+        let shared = grams.shared.get(line).copied().unwrap_or(0) as usize;
         // No shared bigram: every range scores 0, unless a range equals a one-character model.
         if m >= 2 && shared == 0 {
             return (0.0, 0, 0);
         }
+        let caps = Self::caps(model, grams);
         let n = a.norm.chars.len();
         let (text, spans) = (&grams.text, &grams.spans);
         let mut counts = vec![0u32; caps.len()];
