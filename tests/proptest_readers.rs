@@ -218,3 +218,54 @@ proptest! {
         }
     }
 }
+
+/// One line of a generated JSON Lines file: a record, blank, broken JSON, or bytes that are
+/// not UTF-8.
+fn jsonl_line() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        4 => (proptest::option::of("[a-z0-9]{1,6}"), turns(4)).prop_map(|(id, turns)| {
+            let turns: Vec<serde_json::Value> =
+                turns.into_iter().map(|(s, t)| serde_json::json!({"speaker": s, "text": t})).collect();
+            let mut call = serde_json::json!({"turns": turns});
+            if let Some(id) = id {
+                call["id"] = serde_json::Value::String(id);
+            }
+            serde_json::to_vec(&call).unwrap()
+        }),
+        1 => Just(Vec::new()),
+        1 => Just(b"   ".to_vec()),
+        1 => any_text(40).prop_map(|t| format!("{{\"turns\": [{t}").into_bytes()),
+        1 => proptest::collection::vec(any::<u8>(), 0..40),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The streaming reader never panics, every source points into the file, and when every
+    /// line is UTF-8 it gives exactly what reading the whole file gives.
+    #[test]
+    fn streamed_jsonl_reads_like_the_whole_file(lines in proptest::collection::vec(jsonl_line(), 2..40), crlf in any::<bool>()) {
+        let sep: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+        let bytes = lines.join(sep);
+        let opts = ReadOptions::default();
+        let mut streamed = Vec::new();
+        callqa::transcript::stream::read_jsonl_chunked(SOURCE, &bytes[..], &opts, &mut |c, _| {
+            streamed.extend(c);
+            true
+        })
+        .unwrap();
+        // Lines as decoding counts them: CRLF and lone CR end a line too.
+        let line_count = String::from_utf8_lossy(&bytes).replace("\r\n", "\n").replace('\r', "\n").split('\n').count();
+        for r in &streamed {
+            let source = match r { Ok(c) => &c.source, Err(e) => &e.source };
+            let line = callqa::report::source_key(source).1;
+            prop_assert!(source.starts_with(SOURCE) && (1..=line_count).contains(&line), "{source}");
+        }
+        let all_utf8 = std::str::from_utf8(&bytes).is_ok_and(|t| !t.contains('\0'));
+        let whole = read_bytes(SOURCE, &bytes, &ReadOptions { format: Some(InputFormat::Jsonl), ..opts });
+        if all_utf8 && !whole.is_empty() && whole.iter().any(Result::is_ok) {
+            prop_assert_eq!(streamed, whole);
+        }
+    }
+}

@@ -53,6 +53,19 @@ pub fn read_path_chunked(
     }
 }
 
+/// Streams JSON Lines from any reader, a chunk at a time, whatever its size (the caller has
+/// decided the input is UTF-8 JSON Lines): calls come out as [`super::read_bytes`] of the whole
+/// input gives them, except that a line that is not UTF-8 fails alone. `sink` gets each chunk
+/// with the bytes it covered, and returns false to stop.
+pub fn read_jsonl_chunked(
+    source: &str,
+    reader: impl BufRead,
+    opts: &ReadOptions,
+    sink: &mut dyn FnMut(Vec<Result<RawCall, InputError>>, u64) -> bool,
+) -> std::io::Result<()> {
+    stream_lines(source, reader, opts, sink)
+}
+
 /// Whether `path` is a big UTF-8 JSON Lines file (judged from its first [`PROBE_BYTES`]).
 fn streamable(path: &Path, opts: &ReadOptions) -> bool {
     if !matches!(opts.format, None | Some(InputFormat::Jsonl) | Some(InputFormat::Openai))
@@ -147,62 +160,74 @@ fn stream_lines(
         if line.last() != Some(&b'\n') && n > line_limit {
             skipped = reader.skip_until(b'\n')?;
         }
-        line_no += 1;
-        let start_offset = offset;
+        let line_start = offset;
         offset += (n + skipped) as u64;
         let mut bytes: &[u8] = &line;
-        if line_no == 1 {
+        if line_no == 0 {
             bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         }
         let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        let mut column = 1;
-        let text = if bytes.len() + skipped > line_limit {
-            Err(format!(
-                "the line is over {line_limit} bytes, the limit for one line of a streamed JSON Lines \
-                 file; raise it with --max-file-bytes"
-            ))
-        } else {
-            match std::str::from_utf8(bytes) {
-                Ok(t) => match t.find('\0') {
-                    Some(at) => Err(format!("NUL byte at byte offset {}: not text", start_offset + at as u64)),
-                    None => Ok(t),
-                },
-                Err(e) => {
-                    let valid = &bytes[..e.valid_up_to()];
-                    column += std::str::from_utf8(valid).map_or(0, |v| v.chars().count());
-                    Err(format!(
-                        "invalid UTF-8 at byte offset {}; fix the line or convert the file to UTF-8",
-                        start_offset + (valid.len() + (bytes.as_ptr() as usize - line.as_ptr() as usize)) as u64
-                    ))
+        let too_long = bytes.len() + skipped > line_limit;
+        // A lone CR ends a line too, as when a whole file is decoded.
+        let mut segments: Vec<&[u8]> = if too_long { vec![bytes] } else { bytes.split(|&b| b == b'\r').collect() };
+        if segments.is_empty() {
+            segments.push(bytes);
+        }
+        for (k, bytes) in segments.into_iter().enumerate() {
+            line_no += 1;
+            let start_offset = line_start + (bytes.as_ptr() as usize - line.as_ptr() as usize) as u64;
+            let mut column = 1;
+            let text = if too_long {
+                Err(format!(
+                    "the line is over {line_limit} bytes, the limit for one line of a streamed JSON Lines \
+                     file; raise it with --max-file-bytes"
+                ))
+            } else {
+                match std::str::from_utf8(bytes) {
+                    Ok(t) => match t.find('\0') {
+                        Some(at) => Err(format!("NUL byte at byte offset {}: not text", start_offset + at as u64)),
+                        None => Ok(t),
+                    },
+                    Err(e) => {
+                        let valid = &bytes[..e.valid_up_to()];
+                        column += std::str::from_utf8(valid).map_or(0, |v| v.chars().count());
+                        Err(format!(
+                            "invalid UTF-8 at byte offset {}; fix the line or convert the file to UTF-8",
+                            start_offset + valid.len() as u64
+                        ))
+                    }
                 }
+            };
+            let is_record = text.as_ref().map_or(true, |t| !t.trim().is_empty());
+            if is_record
+                && let Some(chunk) = full.take()
+                && !flush(chunk, &mut records_before, usize::MAX)
+            {
+                return Ok(());
             }
-        };
-        let is_record = text.as_ref().map_or(true, |t| !t.trim().is_empty());
-        if is_record
-            && let Some(chunk) = full.take()
-            && !flush(chunk, &mut records_before, usize::MAX)
-        {
-            return Ok(());
-        }
-        if current.lines == 0 {
-            current.first_line = line_no;
-        } else {
-            current.text.push('\n');
-        }
-        current.lines += 1;
-        current.bytes += (n + skipped) as u64;
-        // A line that cannot be decoded stays a blank line of the chunk (so the lines after it
-        // keep their numbers) and becomes an error in its place; it is not numbered as a record.
-        match text {
-            Ok(t) => {
-                current.text.push_str(t);
-                current.records += usize::from(is_record);
+            if current.lines == 0 {
+                current.first_line = line_no;
+            } else {
+                current.text.push('\n');
             }
-            Err(message) => current.errors.push(Err(InputError::at(source, line_no, column, message))),
-        }
-        if full.is_none() && (current.records >= CHUNK_RECORDS || current.text.len() >= CHUNK_BYTES) {
-            full = Some(std::mem::take(&mut current));
+            current.lines += 1;
+            if k == 0 {
+                current.bytes += (n + skipped) as u64;
+            }
+            // A line that cannot be decoded stays a blank line of the chunk (so the lines after
+            // it keep their numbers) and becomes an error in its place; it is not numbered as a
+            // record.
+            match text {
+                Ok(t) => {
+                    current.text.push_str(t);
+                    current.records += usize::from(is_record);
+                }
+                Err(message) => current.errors.push(Err(InputError::at(source, line_no, column, message))),
+            }
+            if full.is_none() && (current.records >= CHUNK_RECORDS || current.text.len() >= CHUNK_BYTES) {
+                full = Some(std::mem::take(&mut current));
+            }
         }
     }
     let total = records_before + full.as_ref().map_or(0, |c| c.records) + current.records;
