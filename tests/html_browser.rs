@@ -3,7 +3,7 @@
 //! checked: the charts and every call are there, the inline JS ran without an error and sorts and
 //! filters, and hostile transcripts stayed text. A screenshot is saved for people to look at.
 //!
-//! Needs Debian's `chromium` (`.ci/run` installs it); `CALLQA_CHROMIUM` points at another binary.
+//! Needs Debian's `chromium` (`scripts/test.sh` installs it); `CALLQA_CHROMIUM` points at another binary.
 //! `CALLQA_UPDATE_SCREENSHOT=1` also rewrites `reports/report.png` from `reports/report.html`.
 
 mod common;
@@ -34,7 +34,7 @@ fn chromium() -> PathBuf {
     panic!(
         "Chromium is not installed, and this test renders report.html in a real headless browser.\n\
          Install it with `apt-get update && apt-get install -y --no-install-recommends chromium` (Debian; \
-         .ci/run does this in CI), or set CALLQA_CHROMIUM to a Chromium or Chrome binary."
+         scripts/test.sh does this), or set CALLQA_CHROMIUM to a Chromium or Chrome binary."
     );
 }
 
