@@ -326,7 +326,11 @@ pub fn show(rubric: &CompiledRubric, code: &str, out: &mut dyn Write) -> Result<
             "{wanted}: not produced by rubric `{}` ({}): none of its rules has this code.",
             rubric.file.rubric.id, rubric.path
         )?;
-        writeln!(out, "The documentation below describes it in the default rubric.\n")?;
+        writeln!(
+            out,
+            "The documentation below (docs/rules.md) describes it in the rubric that defines it; \
+             pass that rubric with --rubric to see its rules.\n"
+        )?;
         writeln!(out, "{doc}")?;
         return Ok(());
     };

@@ -241,7 +241,10 @@ fn content(chars: &[char]) -> Vec<char> {
 }
 
 fn contains(hay: &[char], needle: &str) -> bool {
-    !needle.is_empty() && (0..hay.len()).any(|i| starts_with(&hay[i..], needle))
+    // Compare only where the first character matches: decoding the needle at every position
+    // showed up in profiles.
+    let Some(first) = needle.chars().next() else { return false };
+    (0..hay.len()).any(|i| hay[i] == first && starts_with(&hay[i..], needle))
 }
 
 fn starts_with(hay: &[char], needle: &str) -> bool {
