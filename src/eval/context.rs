@@ -59,17 +59,21 @@ pub struct CueMatch {
     pub via: Via,
 }
 
-/// First occurrence of each phrase id in a turn: (start, end, kind).
-type FirstHits = Vec<Option<(usize, usize, MatchKind)>>;
+/// A phrase occurrence in a turn: (start, end, kind).
+type PhraseHit = (usize, usize, MatchKind);
+
+/// The phrase ids of one phrase set that occur in a turn, sorted by id, each with its first
+/// occurrence that no negator governs (if any) and its first occurrence at all. Sparse: a turn
+/// hits a handful of a rubric's hundreds of phrases, and a dense table per turn cost more to
+/// allocate and clear than all the lookups.
+type SetHits = Vec<(u32, Option<PhraseHit>, PhraseHit)>;
 
 /// One turn, analyzed.
 pub struct TurnAnalysis {
     /// Normalized, segmented text.
     pub text: Analyzed,
-    /// Per phrase set: first non-negated hit of each phrase id.
-    plain: Vec<FirstHits>,
-    /// Per phrase set: first hit of each phrase id, negated or not.
-    raw: Vec<FirstHits>,
+    /// Per phrase set: the phrase ids that occur.
+    hits: Vec<SetHits>,
     /// The turn prepared for similarity to model lines (on first use: calls whose matchers
     /// all match by phrase never need it).
     grams: OnceCell<TurnGrams>,
@@ -106,30 +110,31 @@ impl<'a> CallContext<'a> {
             .iter()
             .map(|t| {
                 let text = rubric.analyzer.analyze(&t.text);
-                let mut plain = Vec::with_capacity(rubric.sets.len());
-                let mut raw = Vec::with_capacity(rubric.sets.len());
+                let mut hits = Vec::with_capacity(rubric.sets.len());
                 for (set, texts) in rubric.sets.iter().zip(&rubric.phrase_text) {
-                    let mut p: FirstHits = vec![None; texts.len()];
-                    let mut r: FirstHits = vec![None; texts.len()];
+                    let mut found: SetHits = Vec::new();
                     if !set.is_empty() {
+                        // `find` reports hits in text order, so the first one seen is the first.
                         for h in set.find(&text) {
-                            let slot = h.id as usize;
-                            if slot >= p.len() {
+                            if h.id as usize >= texts.len() {
                                 continue;
                             }
-                            if r[slot].is_none() {
-                                r[slot] = Some((h.start, h.end, h.kind));
-                            }
-                            if !h.negated && p[slot].is_none() {
-                                p[slot] = Some((h.start, h.end, h.kind));
+                            let hit = (h.start, h.end, h.kind);
+                            match found.iter_mut().find(|e| e.0 == h.id) {
+                                Some(e) => {
+                                    if !h.negated && e.1.is_none() {
+                                        e.1 = Some(hit);
+                                    }
+                                }
+                                None => found.push((h.id, (!h.negated).then_some(hit), hit)),
                             }
                         }
+                        found.sort_unstable_by_key(|e| e.0);
                     }
-                    plain.push(p);
-                    raw.push(r);
+                    hits.push(found);
                 }
                 let similarity = vec![OnceCell::new(); rubric.models.len()];
-                TurnAnalysis { text, plain, raw, grams: OnceCell::new(), similarity }
+                TurnAnalysis { text, hits, grams: OnceCell::new(), similarity }
             })
             .collect();
         let mut ctx = CallContext { rubric, transcript, turns, signals: Vec::new() };
@@ -176,9 +181,9 @@ impl<'a> CallContext<'a> {
     }
 
     fn phrase(&self, cues: &CompiledCues, t: usize, id: u32) -> Option<(usize, usize, MatchKind)> {
-        let turn = &self.turns[t];
-        let table = if cues.negation { &turn.plain } else { &turn.raw };
-        table.get(cues.set).and_then(|v| v.get(id as usize)).copied().flatten()
+        let hits = self.turns[t].hits.get(cues.set)?;
+        let e = hits.get(hits.binary_search_by_key(&id, |e| e.0).ok()?)?;
+        if cues.negation { e.1 } else { Some(e.2) }
     }
 
     fn first_of(&self, cues: &CompiledCues, t: usize, ids: &[u32]) -> Option<(usize, usize, MatchKind)> {
