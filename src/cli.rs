@@ -559,9 +559,7 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     if let Some(e) = failure {
         return Err(e.into());
     }
-    errors.sort_by(|a, b| {
-        report::source_key(&a.source).cmp(&report::source_key(&b.source)).then_with(|| a.message.cmp(&b.message))
-    });
+    report::sort_errors(&mut errors);
     for e in &errors {
         eprintln!("error: {e}");
     }
@@ -581,13 +579,8 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
         (None, None) => {}
         (None, Some(out)) => {
             if args.format == Format::Table {
-                let a = &results.aggregate;
-                writeln!(
-                    out,
-                    "{} calls: {} passed, {} failed; {} input errors (rubric {} v{})",
-                    a.calls, a.passed, a.failed, a.errors, results.rubric.id, results.rubric.version
-                )?;
-                if a.calls > 1 {
+                report::table::write_summary(&results, out)?;
+                if results.aggregate.calls > 1 {
                     report::table::write_aggregate(&results, out)?;
                 }
             }

@@ -60,6 +60,11 @@ pub fn source_key(source: &str) -> (&str, usize, usize) {
     (rest, nums.first().copied().unwrap_or(0), nums.get(1).copied().unwrap_or(0))
 }
 
+/// Orders input errors as every report lists them: by source path, line and column, then message.
+pub fn sort_errors(errors: &mut [InputError]) {
+    errors.sort_by(|a, b| source_key(&a.source).cmp(&source_key(&b.source)).then_with(|| a.message.cmp(&b.message)));
+}
+
 impl Results {
     /// Builds the batch model: orders calls and errors by source, then computes the aggregate
     /// (per `group_by` meta field when given).
@@ -90,8 +95,7 @@ impl Results {
             }
         }
         let calls = kept;
-        errors
-            .sort_by(|a, b| source_key(&a.source).cmp(&source_key(&b.source)).then_with(|| a.message.cmp(&b.message)));
+        sort_errors(&mut errors);
         let aggregate = aggregate::aggregate(&calls, &errors, group_by);
         Results { schema: SCHEMA.into(), rubric, calls, errors, aggregate }
     }

@@ -82,6 +82,11 @@ pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
     for call in &results.calls {
         write_call(call, out)?;
     }
+    write_summary(results, out)
+}
+
+/// Writes the one-line summary that follows the calls.
+pub fn write_summary(results: &Results, out: &mut dyn Write) -> io::Result<()> {
     let a = &results.aggregate;
     writeln!(
         out,

@@ -81,15 +81,15 @@ pub fn best_similarity(a: &Analyzed, model: &str) -> (f64, usize, usize) {
 }
 
 /// A model line prepared once (normalized, stripped, bigrams indexed) for scoring many turns:
-/// [`best_similarity`] with the model's preparation hoisted out of the loop.
+/// [`best_similarity`] with the model's preparation hoisted out of the loop. A one-line
+/// [`ModelSet`], so both find the best range the same way.
 #[derive(Debug, Clone)]
 pub struct ModelLine {
     chars: Vec<char>,
     /// Sorted bigrams, for [`ModelLine::score`].
     bigrams: Vec<u64>,
-    /// Distinct bigram → dense id, and how often each occurs in the model.
-    ids: PairMap<u32>,
-    caps: Vec<u32>,
+    /// The line as the only line of a set, for [`ModelLine::best_in`].
+    set: ModelSet,
 }
 
 impl ModelLine {
@@ -98,17 +98,7 @@ impl ModelLine {
         let chars = content(&normalize(model).chars);
         let mut bigrams = bigrams(&chars);
         bigrams.sort_unstable();
-        let mut ids = PairMap::default();
-        let mut caps: Vec<u32> = Vec::new();
-        for &b in &bigrams {
-            let next = caps.len() as u32;
-            let id = *ids.entry(b).or_insert(next);
-            if id == next {
-                caps.push(0);
-            }
-            caps[id as usize] += 1;
-        }
-        ModelLine { chars, bigrams, ids, caps }
+        ModelLine { chars, bigrams, set: ModelSet::new(&[model.to_string()]) }
     }
 
     /// Similarity of this model line to any text, as [`similarity`].
@@ -119,78 +109,9 @@ impl ModelLine {
         dice(&self.chars, &self.bigrams, &c, &b)
     }
 
-    /// As [`best_similarity`].
-    ///
-    /// The turn's content characters and their bigrams (as model bigram ids) are computed once;
-    /// each candidate range is then scored by counting ids against the model's counts, with no
-    /// sorting or allocation per range (the ranges overlap, so this saves most of the work).
+    /// As [`best_similarity`]: [`ModelSet::best_in`] of the one line.
     pub fn best_in(&self, a: &Analyzed) -> (f64, usize, usize) {
-        let clauses = &a.clauses;
-        if self.chars.is_empty() || clauses.is_empty() {
-            return (0.0, 0, 0);
-        }
-        let chars = &a.norm.chars;
-        let n = chars.len();
-        // Content characters of every clause, concatenated (what lies between clauses is only
-        // punctuation and spaces, which similarity strips anyway), and each clause's span in it.
-        let mut text: Vec<char> = Vec::with_capacity(n);
-        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(clauses.len());
-        for &(s, e) in clauses {
-            let (s, e) = (s.min(n), e.min(n));
-            let cs = text.len();
-            if s < e {
-                text.extend(chars[s..e].iter().copied().filter(|&c| is_content(c)));
-            }
-            spans.push((cs, text.len()));
-        }
-        const NONE: u32 = u32::MAX;
-        let bid: Vec<u32> = text.windows(2).map(|w| self.ids.get(&pair(w[0], w[1])).copied().unwrap_or(NONE)).collect();
-        let mut counts = vec![0u32; self.caps.len()];
-        let m = self.chars.len();
-        let mut best = (0.0, 0, 0);
-        let mut consider = |k0: usize, k1: usize, best: &mut (f64, usize, usize)| {
-            let (cs, ce) = (spans[k0].0, spans[k1].1);
-            let len = ce - cs;
-            let score = if len == 0 {
-                0.0
-            } else if text[cs..ce] == self.chars[..] {
-                1.0
-            } else if len < 2 || m < 2 {
-                0.0
-            } else {
-                // Multiset intersection: a bigram counts while the range has used fewer of it
-                // than the model has.
-                let grams = &bid[cs..ce - 1];
-                let mut common = 0usize;
-                for &id in grams {
-                    if id != NONE {
-                        let c = &mut counts[id as usize];
-                        if *c < self.caps[id as usize] {
-                            common += 1;
-                        }
-                        *c += 1;
-                    }
-                }
-                for &id in grams {
-                    if id != NONE {
-                        counts[id as usize] = 0;
-                    }
-                }
-                (2 * common) as f64 / ((len - 1) + (m - 1)) as f64
-            };
-            if score > best.0 {
-                *best = (score, clauses[k0].0.min(n), clauses[k1].1.min(n));
-            }
-        };
-        for width in 1..=3 {
-            for k in 0..clauses.len().saturating_sub(width - 1) {
-                consider(k, k + width - 1, &mut best);
-            }
-        }
-        if clauses.len() > 3 {
-            consider(0, clauses.len() - 1, &mut best);
-        }
-        best
+        self.set.best_in(0, a, &self.set.prepare(a))
     }
 }
 
