@@ -513,13 +513,18 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     if let Some(s) = input.shard {
         errors.retain(|e| s.contains(&e.source));
     }
+    let format = args.format;
     let prepare = |mut c: callqa::eval::result::CallResult| {
         // The aggregate sees the call as scored; the output, masked.
         let summary = report::aggregate::CallSummary::of(&c, group_by);
         if let Some(r) = &redactor {
             r.call(&mut c);
         }
-        (summary, c)
+        // Rendered here, on the scoring thread: the rendering runs in parallel, and the call
+        // is dropped by the thread that allocated it (a call freed on the writer thread took
+        // the allocator's lock of the scoring thread's arena for every string in it).
+        let rendered = render_call(format, &c);
+        (summary, rendered)
     };
     // Block-buffered, and unlocked: the calls are written from another thread.
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
@@ -535,18 +540,17 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(input.threads.unwrap_or(0)).build()?;
     pool.install(|| {
         batch::stream(&engine, &inputs, stdin.as_deref(), input.shard, &prepare, &progress, &mut |r| match r {
-            Ok((summary, call)) => {
+            Ok((summary, rendered)) => {
                 acc.add(&summary);
                 progress.call_done();
                 if failure.is_some() {
                     return;
                 }
-                let written = match (&mut json, &mut plain) {
-                    (Some(w), _) => w.call(&call),
-                    (None, Some(o)) if args.format == Format::Jsonl => report::json::write_line(&call, *o),
-                    (None, Some(o)) => report::table::write_call(&call, *o),
+                let written = rendered.and_then(|bytes| match (&mut json, &mut plain) {
+                    (Some(w), _) => w.call_rendered(&bytes),
+                    (None, Some(o)) => o.write_all(&bytes),
                     (None, None) => Ok(()),
-                };
+                });
                 // The first write error (a closed pipe) stops the output; the batch still ends.
                 if let Err(e) = written {
                     failure = Some(e);
@@ -592,6 +596,18 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
         return Err(Exit(2).into());
     }
     Ok(0)
+}
+
+/// One call's output in `format`, as the streaming `score` writes it (for JSON, the call's
+/// entry in the `calls` array, without the separator).
+fn render_call(format: Format, call: &callqa::eval::result::CallResult) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(4096);
+    match format {
+        Format::Json => return report::json::render_call(call),
+        Format::Jsonl => report::json::write_line(call, &mut bytes)?,
+        Format::Table => report::table::write_call(call, &mut bytes)?,
+    }
+    Ok(bytes)
 }
 
 fn score(args: ScoreArgs) -> Result<i32> {

@@ -54,6 +54,11 @@ fn nested<T: serde::Serialize + ?Sized>(value: &T, indent: usize) -> io::Result<
     Ok(out)
 }
 
+/// One call as [`StreamWriter::call`] writes it inside the `calls` array.
+pub fn render_call(call: &CallResult) -> io::Result<Vec<u8>> {
+    nested(call, 4)
+}
+
 impl<'w> StreamWriter<'w> {
     /// Writes the header (`schema`, `rubric`) and opens the `calls` array.
     pub fn begin(out: &'w mut (dyn Write + Send), rubric: &super::RubricRef) -> io::Result<Self> {
@@ -67,8 +72,14 @@ impl<'w> StreamWriter<'w> {
 
     /// Writes one call.
     pub fn call(&mut self, call: &CallResult) -> io::Result<()> {
+        self.call_rendered(&render_call(call)?)
+    }
+
+    /// Writes one call rendered by [`render_call`] (so that the rendering can run on the
+    /// thread that scored the call, in parallel, and only the bytes cross to the writer).
+    pub fn call_rendered(&mut self, rendered: &[u8]) -> io::Result<()> {
         self.out.write_all(if self.calls == 0 { b"\n    " } else { b",\n    " })?;
-        self.out.write_all(&nested(call, 4)?)?;
+        self.out.write_all(rendered)?;
         self.calls += 1;
         Ok(())
     }
