@@ -186,8 +186,15 @@ impl<'a> CallContext<'a> {
         if cues.negation { e.1 } else { Some(e.2) }
     }
 
+    /// The first occurrence in turn `t` of any of `ids` (sorted): the earliest, then the
+    /// shortest, then the surest kind (an exact hit over a homophone at the same place).
+    /// Walks the turn's few hits rather than the matcher's many ids.
     fn first_of(&self, cues: &CompiledCues, t: usize, ids: &[u32]) -> Option<(usize, usize, MatchKind)> {
-        ids.iter().filter_map(|&id| self.phrase(cues, t, id)).min_by_key(|h| (h.0, h.1))
+        let hits = self.turns[t].hits.get(cues.set)?;
+        hits.iter()
+            .filter(|e| ids.binary_search(&e.0).is_ok())
+            .filter_map(|e| if cues.negation { e.1 } else { Some(e.2) })
+            .min_by_key(|h| (h.0, h.1, h.2))
     }
 
     /// Whether matcher `cues` matches turn `t`, and where.

@@ -19,13 +19,13 @@ pub type SignalIdx = usize;
 pub struct CompiledCues {
     /// Which of the rubric's phrase sets holds this matcher's phrases.
     pub set: usize,
-    /// Phrase ids of `any`.
+    /// Phrase ids of `any` (sorted, distinct).
     pub any: Vec<u32>,
     /// Phrase ids of `all`.
     pub all: Vec<u32>,
-    /// Phrase ids of each group.
+    /// Phrase ids of each group (each sorted, distinct).
     pub groups: Vec<Vec<u32>>,
-    /// Phrase ids of `none`.
+    /// Phrase ids of `none` (sorted, distinct).
     pub none: Vec<u32>,
     /// Compiled regexes.
     pub regex: Vec<Regex>,
@@ -371,10 +371,10 @@ impl Compiler<'_> {
         let model_ids = c.models.iter().map(|m| self.model_id(m)).collect();
         CompiledCues {
             set,
-            any: self.ids(set, &c.any),
+            any: sorted(self.ids(set, &c.any)),
             all: self.ids(set, &c.all),
-            groups: c.groups.iter().map(|g| self.ids(set, g)).collect(),
-            none: self.ids(set, &c.none),
+            groups: c.groups.iter().map(|g| sorted(self.ids(set, g))).collect(),
+            none: sorted(self.ids(set, &c.none)),
             // Validation already rejected bad regexes; a failure here would be a bug, so skip it.
             regex: c.regex.iter().filter_map(|r| Regex::new(r).ok()).collect(),
             models: c.models.clone(),
@@ -387,6 +387,13 @@ impl Compiler<'_> {
     fn signals(&self, names: &[String]) -> Vec<usize> {
         names.iter().filter_map(|n| self.signal_idx.get(n).copied()).collect()
     }
+}
+
+/// `ids` sorted and deduplicated: "any of these" lists are looked up by binary search.
+fn sorted(mut ids: Vec<u32>) -> Vec<u32> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// Compiles a validated rubric file. `source` is the rubric text (for line numbers).
