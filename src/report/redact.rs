@@ -252,6 +252,16 @@ fn kept_digits(kind: Kind, first_group: usize) -> (usize, usize) {
     }
 }
 
+/// Fewest digits of anything [`find_numbers`] reports: a 6-digit code (phones, ids and cards
+/// are longer).
+const MIN_NUMBER_DIGITS: usize = 6;
+
+/// Whether `text` has enough digit characters (ASCII or spoken) for [`find_numbers`] to find
+/// anything: most turns do not, and are spared the scan.
+fn may_hold_number(text: &str) -> bool {
+    text.chars().filter(|&c| digit_value(c).is_some()).nth(MIN_NUMBER_DIGITS - 1).is_some()
+}
+
 /// A number found in a text and the byte offsets of the characters its mask replaces.
 #[derive(Debug)]
 struct FoundNumber {
@@ -267,6 +277,9 @@ struct FoundNumber {
 /// the built-in kinds are left to the built-in patterns.
 fn find_numbers(text: &str, codes: bool) -> Vec<FoundNumber> {
     let mut found = Vec::new();
+    if !may_hold_number(text) {
+        return found;
+    }
     for run in digit_runs(text) {
         // The whole run first, then each group on its own.
         let n = run.digits.len();
@@ -507,10 +520,14 @@ impl Redactor {
                 s = replace_number(&s, code);
             }
         }
-        let mut masked: Vec<usize> =
-            find_numbers(&s, CODE_WORD.is_match(&s)).into_iter().flat_map(|n| n.masked).collect();
-        masked.sort_unstable();
-        s = star_at(&s, &masked);
+        if may_hold_number(&s) {
+            let mut masked: Vec<usize> =
+                find_numbers(&s, CODE_WORD.is_match(&s)).into_iter().flat_map(|n| n.masked).collect();
+            if !masked.is_empty() {
+                masked.sort_unstable();
+                s = star_at(&s, &masked);
+            }
+        }
         // Every built-in pattern needs an ASCII digit, or an `@` for e-mail: most turns have
         // neither, and skip the regexes.
         let (digit, at) = (s.bytes().any(|b| b.is_ascii_digit()), s.contains('@'));
@@ -571,6 +588,22 @@ impl Redactor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_shorter_than_the_fast_path_bound_are_never_masked() {
+        // `may_hold_number` skips texts with fewer digits than MIN_NUMBER_DIGITS: no kind may be
+        // that short, and a text just long enough is still scanned.
+        for n in 1..MIN_NUMBER_DIGITS {
+            for lead in ["0", "1", "13", "6"] {
+                let digits: String = lead.chars().chain(std::iter::repeat('8')).take(n).collect();
+                assert_eq!(classify(&digits), None, "{digits}");
+                assert!(find_numbers(&format!("验证码{digits}"), true).is_empty(), "{digits}");
+            }
+        }
+        assert!(may_hold_number("验证码是幺二三四五六"));
+        assert_eq!(find_numbers("验证码是幺二三四五六", true).len(), 1);
+        assert!(!may_hold_number("共计二三四五个"));
+    }
 
     #[test]
     fn an_excerpt_cut_inside_an_id_masks_the_part_shown() {
