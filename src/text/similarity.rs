@@ -205,8 +205,11 @@ impl ModelSet {
             }
             spans.push((cs, text.len()));
         }
-        let mut local_gid: Vec<u32> = Vec::new();
-        let mut local_of: PairMap<u32> = PairMap::default();
+        // Sized for the turn's bigrams up front: growing the map one rehash at a time was a
+        // good share of the allocations of a call.
+        let bigrams = text.len().saturating_sub(1);
+        let mut local_gid: Vec<u32> = Vec::with_capacity(bigrams);
+        let mut local_of: PairMap<u32> = PairMap::with_capacity_and_hasher(bigrams, Default::default());
         let local: Vec<u32> = text
             .windows(2)
             .map(|w| match self.gids.get(&pair(w[0], w[1])) {
