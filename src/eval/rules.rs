@@ -49,11 +49,29 @@ fn target_match(ctx: &CallContext, rule: &CompiledRule, t: usize) -> Option<CueM
 }
 
 /// Fills a message template: `{name}` becomes the value of `name` (unknown names stay as they are).
+/// One pass over the template, so a value that itself holds `{…}` is never filled again.
 pub(crate) fn fill(template: &str, vars: &[(&str, &str)]) -> String {
-    let mut out = template.to_string();
-    for (k, v) in vars {
-        out = out.replace(&format!("{{{k}}}"), v);
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let var = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v, close))
+        });
+        match var {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -259,6 +277,10 @@ mod tests {
             fill("在第{turn}轮说了「{excerpt}」{x}", &[("turn", "3"), ("excerpt", "保证")]),
             "在第3轮说了「保证」{x}"
         );
+        // A value is inserted as it is: an excerpt quoting `{turn}` is not filled again.
+        assert_eq!(fill("「{excerpt}」第{turn}轮", &[("excerpt", "{turn}"), ("turn", "3")]), "「{turn}」第3轮");
+        assert_eq!(fill("{{turn}} {turn", &[("turn", "3")]), "{3} {turn");
+        assert_eq!(fill("", &[("turn", "3")]), "");
     }
 
     #[test]
