@@ -5,9 +5,10 @@
 use super::model::{Cues, EntryKind, QuestionStatus, RoleSel, RubricFile, RuleKind, Severity};
 use crate::text::matcher::{PhraseOptions, PhraseSet};
 use crate::text::numbers::canonical_unit;
-use crate::text::segment::Analyzer;
+use crate::text::segment::{Analyzer, default_jieba};
 use crate::text::similarity::ModelSet;
 use crate::transcript::roles::RoleHints;
+use jieba_rs::Jieba;
 use regex::Regex;
 use std::collections::BTreeMap;
 
@@ -398,6 +399,12 @@ fn sorted(mut ids: Vec<u32>) -> Vec<u32> {
 
 /// Compiles a validated rubric file. `source` is the rubric text (for line numbers).
 pub fn compile(file: RubricFile, path: &str, source: &str) -> CompiledRubric {
+    compile_with(file, path, source, default_jieba)
+}
+
+/// [`compile`], taking jieba with its default dictionary from `base` only once everything else
+/// is compiled: the dictionary may still be loading on another thread.
+pub(crate) fn compile_with(file: RubricFile, path: &str, source: &str, base: impl FnOnce() -> Jieba) -> CompiledRubric {
     let line_of = |offset: usize| source.get(..offset).map_or(0, |s| s.matches('\n').count() + 1);
     let mut c = Compiler {
         file: &file,
@@ -570,14 +577,13 @@ pub fn compile(file: RubricFile, path: &str, source: &str) -> CompiledRubric {
 
     let mut words: Vec<String> = file.dictionary.words.clone();
     words.extend(file.roles.agent_cues.iter().cloned());
-    let analyzer = Analyzer::new(&words);
     let builders = std::mem::take(&mut c.builders);
     let models = ModelSet::new(&c.models);
     let mut sets = Vec::with_capacity(4);
     let mut phrase_text = Vec::with_capacity(4);
     for (i, b) in builders.into_iter().enumerate() {
         let opts = PhraseOptions { homophones: i / 2 == 1, fuzzy: i % 2 == 1 };
-        sets.push(PhraseSet::new(&b.patterns, &analyzer, opts));
+        sets.push(PhraseSet::new(&b.patterns, opts));
         phrase_text.push(b.texts);
     }
 
@@ -613,6 +619,8 @@ pub fn compile(file: RubricFile, path: &str, source: &str) -> CompiledRubric {
         cli_customer: None,
     };
     let penalties = file.penalties.clone();
+    // Last: everything above ran while the dictionary loaded.
+    let analyzer = Analyzer::with_base(base(), &words);
     CompiledRubric {
         path: path.to_string(),
         analyzer,

@@ -7,7 +7,7 @@
 use super::negation::is_negated;
 use super::normalize::{is_space_or_punct, normalize};
 use super::pinyin::keys;
-use super::segment::{Analyzed, Analyzer};
+use super::segment::Analyzed;
 use super::{PairMap, pair};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
 use serde::Serialize;
@@ -84,10 +84,9 @@ struct FuzzyPattern {
 impl PhraseSet {
     /// Compiles `patterns` (text, id). Each text is normalized with [`normalize`], exactly as
     /// turns are, so 百分之百 matches 100% and 這個 matches 这个. Several patterns may share an
-    /// id; patterns that normalize to nothing are ignored. The analyzer is the one turns will
-    /// be analyzed with (patterns are plain text, so it is not consulted today).
-    pub fn new(patterns: &[(String, u32)], analyzer: &Analyzer, opts: PhraseOptions) -> PhraseSet {
-        let _ = analyzer;
+    /// id; patterns that normalize to nothing are ignored. Patterns are plain text: they need
+    /// no segmenter (word boundaries are checked on the turn).
+    pub fn new(patterns: &[(String, u32)], opts: PhraseOptions) -> PhraseSet {
         let mut texts: Vec<String> = Vec::new();
         let mut ids: Vec<Vec<u32>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
@@ -416,6 +415,7 @@ fn build_ac(patterns: Vec<Vec<u8>>) -> Option<AhoCorasick> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::segment::Analyzer;
     use std::sync::LazyLock;
 
     static AN: LazyLock<Analyzer> =
@@ -425,7 +425,7 @@ mod tests {
 
     fn set(pats: &[(&str, u32)], opts: PhraseOptions) -> PhraseSet {
         let p: Vec<(String, u32)> = pats.iter().map(|&(s, i)| (s.to_string(), i)).collect();
-        PhraseSet::new(&p, &AN, opts)
+        PhraseSet::new(&p, opts)
     }
 
     fn found(ps: &PhraseSet, text: &str) -> Vec<(String, u32, MatchKind, bool)> {

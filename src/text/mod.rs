@@ -104,7 +104,7 @@ mod tests {
             .enumerate()
             .map(|(i, s)| (s.to_string(), i as u32))
             .collect();
-        let ps = PhraseSet::new(&pats, &an, PhraseOptions { homophones: true, fuzzy: true });
+        let ps = PhraseSet::new(&pats, PhraseOptions { homophones: true, fuzzy: true });
         for s in weird_inputs() {
             let orig_len = s.chars().count();
             let a = an.analyze(&s);

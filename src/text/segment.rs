@@ -22,7 +22,7 @@ static BUILT_ONE: AtomicBool = AtomicBool::new(false);
 /// A jieba with the default dictionary. The first analyzer of a process (the only one of a
 /// `score` run) parses the dictionary for itself: keeping a shared copy to clone would cost a
 /// copy of the whole trie, some 5% of a cold start.
-fn default_jieba() -> Jieba {
+pub(crate) fn default_jieba() -> Jieba {
     if BUILT_ONE.swap(true, Ordering::Relaxed) { BASE.clone() } else { Jieba::new() }
 }
 
@@ -95,7 +95,12 @@ impl Analyzer {
     /// [`normalize`]) at a high frequency so that it segments as one token. Words that contain
     /// whitespace or clause punctuation are skipped: jieba never joins across them anyway.
     pub fn new(domain_words: &[String]) -> Analyzer {
-        let mut jieba = default_jieba();
+        Analyzer::with_base(default_jieba(), domain_words)
+    }
+
+    /// [`Analyzer::new`] on a jieba with the default dictionary already loaded
+    /// ([`default_jieba`]), so that the load can run on another thread.
+    pub(crate) fn with_base(mut jieba: Jieba, domain_words: &[String]) -> Analyzer {
         for w in domain_words {
             let n = normalize(w).text;
             if n.is_empty() || n.chars().any(|c| c.is_whitespace() || is_clause_punct(c)) {
