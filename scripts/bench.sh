@@ -7,10 +7,11 @@
 #   scripts/bench.sh --big           # also ~1 GiB of JSONL in one file: wall time and peak RSS
 #   scripts/bench.sh --calls 5000 --seed 7 --repeat 5 --crosswoz
 #
-# Options: --calls N (20000), --seed S (42), --repeat R (3; the median wall time is reported,
-# the largest peak RSS), --big, --big-mb M (1024), --crosswoz (mix in 10% CrossWOZ dialogues
-# from ../shared/corpora/crosswoz/test_compact.jsonl; off by default so the corpus is the same
-# on every machine), --nice (Linux, root: run in a new session whose scheduler autogroup gets
+# Options: --calls N (20000), --seed S (42), --repeat R (3 rounds, each running callqa and
+# then bare jieba; the median wall time is reported, the largest peak RSS), --big, --big-mb M
+# (1024), --crosswoz (mix in 10% CrossWOZ dialogues from
+# ../shared/corpora/crosswoz/test_compact.jsonl; off by default so the corpus is the same on
+# every machine), --nice (Linux, root: run in a new session whose scheduler autogroup gets
 # nice -19, so that on a machine shared with other work the benchmark still gets both cores;
 # plain `nice` does not help across sessions when kernel.sched_autogroup_enabled=1).
 #
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
         --big-mb) BIG_MB="$2"; shift 2 ;;
         --crosswoz) CROSSWOZ=1; shift ;;
         --nice) NICE=1; shift ;;
-        -h | --help) sed -n '2,24p' "$SELF"; exit 0 ;;
+        -h | --help) sed -n '2,23p' "$SELF"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -101,31 +102,50 @@ fi
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 max() { sort -g | tail -1; }
 
-# run LABEL THREADS INPUT... : REPEAT runs under /usr/bin/time; sets WALL (median s), CPU
-# (median user+sys s), RSS (max KiB).
-run() {
+# once LABEL THREADS INPUT... : one run under /usr/bin/time, appended to the label's log.
+once() {
     local label=$1 threads=$2
     shift 2
-    local log="$OUT/time-$label.log"
-    : >"$log"
-    for _ in $(seq "$REPEAT"); do
-        /usr/bin/time -f '%e %U %S %M' -a -o "$log" "$BIN" score --format jsonl -j "$threads" "$@" >/dev/null
-    done
+    /usr/bin/time -f '%e %U %S %M' -a -o "$OUT/time-$label.log" "$BIN" score --format jsonl -j "$threads" "$@" >/dev/null
+}
+# summary LABEL: sets WALL (median s), CPU (median user+sys s), RSS (max KiB) over its runs.
+summary() {
+    local log="$OUT/time-$1.log"
     WALL=$(awk '{ print $1 }' "$log" | median)
     CPU=$(awk '{ print $2 + $3 }' "$log" | median)
     RSS=$(awk '{ print $4 }' "$log" | max)
-    echo "bench: $label: wall ${WALL}s cpu ${CPU}s peak RSS ${RSS} KiB" >&2
+    echo "bench: $1: wall ${WALL}s cpu ${CPU}s peak RSS ${RSS} KiB" >&2
 }
 
-echo "bench: callqa over $CALLS calls ($MB MiB), $REPEAT runs each" >&2
-run file-j1 1 "$CORPUS"; F1_WALL=$WALL F1_CPU=$CPU F1_RSS=$RSS
-run file-j2 2 "$CORPUS"; F2_WALL=$WALL F2_CPU=$CPU F2_RSS=$RSS
-run shards-j1 1 "$SHARDS"; S1_WALL=$WALL S1_CPU=$CPU S1_RSS=$RSS
-run shards-j2 2 "$SHARDS"; S2_WALL=$WALL S2_CPU=$CPU S2_RSS=$RSS
-
-echo "bench: bare jieba-rs cut over the same turn texts" >&2
-# bare jieba takes a fraction of a second per run: more runs for a stable median.
-"$BARE" "$CORPUS" --threads 1,2 --repeat $((REPEAT * 3)) | tee "$OUT/bare.txt" >&2
+# Rounds: each runs every callqa configuration once, then the bare-jieba yardstick (3 runs per
+# thread count). Interleaving them means that when the machine's speed drifts (on a shared
+# host it does, by tens of percent from one minute to the next) callqa and its yardstick are
+# measured under the same conditions.
+LABELS=(file-j1 file-j2 shards-j1 shards-j2)
+for label in "${LABELS[@]}"; do : >"$OUT/time-$label.log"; done
+: >"$OUT/bare-rounds.txt"
+echo "bench: $REPEAT rounds over $CALLS calls ($MB MiB): callqa (1 file and 16 files, -j 1 and -j 2), then bare jieba-rs cut over the same turn texts" >&2
+for round in $(seq "$REPEAT"); do
+    echo "bench: round $round/$REPEAT" >&2
+    once file-j1 1 "$CORPUS"
+    once file-j2 2 "$CORPUS"
+    once shards-j1 1 "$SHARDS"
+    once shards-j2 2 "$SHARDS"
+    "$BARE" "$CORPUS" --threads 1,2 --repeat 3 >>"$OUT/bare-rounds.txt"
+done
+summary file-j1; F1_WALL=$WALL F1_CPU=$CPU F1_RSS=$RSS
+summary file-j2; F2_WALL=$WALL F2_CPU=$CPU F2_RSS=$RSS
+summary shards-j1; S1_WALL=$WALL S1_CPU=$CPU S1_RSS=$RSS
+summary shards-j2; S2_WALL=$WALL S2_CPU=$CPU S2_RSS=$RSS
+# The yardstick: per thread count, the round whose time is the median.
+{
+    grep -m1 '^corpus' "$OUT/bare-rounds.txt"
+    for threads in 1 2; do
+        grep "^bare_jieba threads=$threads " "$OUT/bare-rounds.txt" |
+            awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^secs=/) { split($i, kv, "="); print kv[2] "\t" $0 } }' |
+            sort -g | awk -F '\t' '{ a[NR] = $2 } END { print a[int((NR + 1) / 2)] }'
+    done
+} | tee "$OUT/bare.txt" >&2
 # bare VALUE THREADS: a field of bare_jieba's line for that thread count.
 bare() { grep "^bare_jieba threads=$2 " "$OUT/bare.txt" | grep -o " $1=[^ ]*" | cut -d= -f2 || true; }
 TEXT_BYTES=$(grep '^corpus' "$OUT/bare.txt" | grep -o 'text_bytes=[^ ]*' | cut -d= -f2)
@@ -205,7 +225,7 @@ S1_CPU_CALLS=$(callsps "$S1_CPU")
     echo
     echo "Corpus: \`gen_corpus --calls $CALLS --seed $SEED\`$CW_NOTE: $CALLS calls, $TURNS turns, $MB MiB of JSONL" \
         "($(f "%.1f" "$TEXT_BYTES / 1048576") MiB of turn text). Machine: $(nproc) cores, $CPU_MODEL;" \
-        "load average $LOAD0 before, $LOAD1 after. \`callqa score --format jsonl -j N > /dev/null\`, median of $REPEAT runs ($((REPEAT * 3)) for bare jieba);" \
+        "load average $LOAD0 before, $LOAD1 after. \`callqa score --format jsonl -j N > /dev/null\`, median of $REPEAT interleaved rounds (bare jieba: the median round, each the median of 3 runs);" \
         "CPU = user+sys; MB = MiB of JSONL input."
     echo
     echo "| input | threads | wall s | calls/s | MB/s | CPU s | calls per CPU-s | peak RSS |"
