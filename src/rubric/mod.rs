@@ -29,14 +29,13 @@ pub fn from_str(path: &str, source: &str) -> Result<CompiledRubric, RubricErrors
 /// Loads and compiles rubric text, reading its includes from `includes`.
 pub fn from_str_with(path: &str, source: &str, includes: load::Includes) -> Result<CompiledRubric, RubricErrors> {
     // jieba's dictionary is most of a cold start and does not depend on the rubric: it loads on
-    // another thread while the rubric is parsed, validated and compiled.
-    std::thread::scope(|s| {
-        let base = s.spawn(crate::text::segment::default_jieba);
-        let file = load::parse_with(path, source, includes)?;
-        Ok(compile::compile_with(file, path, source, || {
-            base.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        }))
-    })
+    // another thread while the rubric is parsed, validated and compiled. The thread is not
+    // scoped, so that a rubric with errors is reported at once instead of after the load.
+    let base = std::thread::spawn(crate::text::segment::default_jieba);
+    let file = load::parse_with(path, source, includes)?;
+    Ok(compile::compile_with(file, path, source, || {
+        base.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }))
 }
 
 /// Loads and compiles a rubric file.
