@@ -141,9 +141,9 @@ summary shards-j2; S2_WALL=$WALL S2_CPU=$CPU S2_RSS=$RSS
 {
     grep -m1 '^corpus' "$OUT/bare-rounds.txt"
     for threads in 1 2; do
-        grep "^bare_jieba threads=$threads " "$OUT/bare-rounds.txt" |
-            awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^secs=/) { split($i, kv, "="); print kv[2] "\t" $0 } }' |
-            sort -g | awk -F '\t' '{ a[NR] = $2 } END { print a[int((NR + 1) / 2)] }'
+        lines=$(grep "^bare_jieba threads=$threads " "$OUT/bare-rounds.txt")
+        secs=$(grep -o ' secs=[^ ]*' <<<"$lines" | cut -d= -f2 | median)
+        grep -m1 " secs=$secs " <<<"$lines"
     done
 } | tee "$OUT/bare.txt" >&2
 # bare VALUE THREADS: a field of bare_jieba's line for that thread count.
