@@ -198,7 +198,8 @@ enum Format {
     Table,
     /// Output contract v1 (one JSON document).
     Json,
-    /// One call result per line (for stream processors).
+    /// One line per input record, in input order: the call result, or an error record for a
+    /// record that could not be read (for stream processors; see `merge`).
     Jsonl,
 }
 
@@ -209,6 +210,11 @@ struct ScoreArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Read stdin as framed records, one per line — {"source", "line", "record", "records",
+    /// "text": "<the record's line>"} — and write exactly one JSON Lines result per frame, in
+    /// order (a pipe stage, e.g. Spark's `pipe()`; see examples/spark). Needs `--format jsonl -`.
+    #[arg(long)]
+    framed: bool,
     #[command(flatten)]
     gate: GateFlags,
 }
@@ -255,7 +261,8 @@ enum CompareFormat {
 
 #[derive(Args, Debug)]
 struct MergeArgs {
-    /// Partial results.json files.
+    /// Parts: results.json files of `report --shard`, or JSON Lines streams of `score --format
+    /// jsonl` (a Spark pipe stage's output); `-` reads one from stdin.
     #[arg(required = true)]
     parts: Vec<PathBuf>,
     /// Write every report format to this directory (default: results.json to stdout).
@@ -411,6 +418,7 @@ fn run_batch_with_rubric(args: &InputArgs) -> Result<(Results, CompiledRubric)> 
     let rubric_ref =
         RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
     let mut results = Results::new(rubric_ref, batch.calls, errors, args.group_by.as_deref());
+    results.shard = args.shard;
     if !args.show_pii {
         let redactor =
             report::redact::Redactor::with_rubric(&args.redact, &engine.rubric).context("invalid --redact pattern")?;
@@ -514,6 +522,7 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
         errors.retain(|e| s.contains(&e.source));
     }
     let format = args.format;
+    let rubric_for_lines = rubric_ref.clone();
     let prepare = |mut c: callqa::eval::result::CallResult| {
         // The aggregate sees the call as scored; the output, masked.
         let summary = report::aggregate::CallSummary::of(&c, group_by);
@@ -523,7 +532,7 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
         // Rendered here, on the scoring thread: the rendering runs in parallel, and the call
         // is dropped by the thread that allocated it (a call freed on the writer thread took
         // the allocator's lock of the scoring thread's arena for every string in it).
-        let rendered = render_call(format, &c);
+        let rendered = render_call(format, &c, &rubric_for_lines);
         (summary, rendered)
     };
     // Block-buffered, and unlocked: the calls are written from another thread.
@@ -532,9 +541,16 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     // JSON needs a header and a footer around the calls; the other formats write each call.
     let (mut json, mut plain): (Option<report::json::StreamWriter>, Option<&mut (dyn Write + Send)>) = match args.format
     {
-        Format::Json => (Some(report::json::StreamWriter::begin(&mut out, &rubric_ref)?), None),
+        Format::Json => (Some(report::json::StreamWriter::begin(&mut out, &rubric_ref, input.shard)?), None),
         _ => (None, Some(&mut out)),
     };
+    // JSON Lines has a line for every record: the inputs that could not be walked come first.
+    let jsonl = format == Format::Jsonl;
+    if jsonl && let Some(o) = &mut plain {
+        for e in &errors {
+            report::json::write_error_line(e, &rubric_ref, &mut **o)?;
+        }
+    }
     let progress = progress::Bar::for_inputs(&inputs);
     let mut failure: Option<io::Error> = None;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(input.threads.unwrap_or(0)).build()?;
@@ -556,7 +572,16 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
                     failure = Some(e);
                 }
             }
-            Err(e) => errors.push(e),
+            Err(e) => {
+                if jsonl
+                    && failure.is_none()
+                    && let Some(o) = &mut plain
+                    && let Err(w) = report::json::write_error_line(&e, &rubric_ref, &mut **o)
+                {
+                    failure = Some(w);
+                }
+                errors.push(e)
+            }
         });
     });
     progress.finish();
@@ -570,6 +595,7 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     let mut results = Results {
         schema: report::SCHEMA.into(),
         rubric: rubric_ref,
+        shard: input.shard,
         calls: Vec::new(),
         aggregate: acc.finish(errors.len()),
         errors,
@@ -600,17 +626,20 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
 
 /// One call's output in `format`, as the streaming `score` writes it (for JSON, the call's
 /// entry in the `calls` array, without the separator).
-fn render_call(format: Format, call: &callqa::eval::result::CallResult) -> io::Result<Vec<u8>> {
+fn render_call(format: Format, call: &callqa::eval::result::CallResult, rubric: &RubricRef) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(4096);
     match format {
         Format::Json => return report::json::render_call(call),
-        Format::Jsonl => report::json::write_line(call, &mut bytes)?,
+        Format::Jsonl => report::json::write_line(call, rubric, &mut bytes)?,
         Format::Table => report::table::write_call(call, &mut bytes)?,
     }
     Ok(bytes)
 }
 
 fn score(args: ScoreArgs) -> Result<i32> {
+    if args.framed {
+        return score_framed(&args);
+    }
     if thresholds(&args.gate)?.is_none() {
         return score_streaming(&args);
     }
@@ -619,11 +648,7 @@ fn score(args: ScoreArgs) -> Result<i32> {
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     match args.format {
         Format::Json => report::json::write(&results, &mut out)?,
-        Format::Jsonl => {
-            for c in &results.calls {
-                report::json::write_line(c, &mut out)?;
-            }
-        }
+        Format::Jsonl => write_jsonl(&results, &mut out)?,
         Format::Table => {
             report::table::write(&results, &mut out)?;
             if results.calls.len() > 1 {
@@ -636,6 +661,65 @@ fn score(args: ScoreArgs) -> Result<i32> {
     // The gate's outcome goes to stderr so stdout stays a clean report.
     let outcome = apply_gate(&results, &args.gate, &mut io::stderr())?;
     Ok(gate_exit(&outcome))
+}
+
+/// JSON Lines of a collected batch: calls and error records interleaved in input order, as the
+/// streaming path writes them.
+fn write_jsonl(results: &Results, out: &mut dyn Write) -> io::Result<()> {
+    let (mut calls, mut errors) = (results.calls.iter().peekable(), results.errors.iter().peekable());
+    loop {
+        let call_first = match (calls.peek(), errors.peek()) {
+            (Some(c), Some(e)) => report::source_key(&c.source) <= report::source_key(&e.source),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return Ok(()),
+        };
+        if call_first {
+            calls.next().map_or(Ok(()), |c| report::json::write_line(c, &results.rubric, out))?;
+        } else {
+            errors.next().map_or(Ok(()), |e| report::json::write_error_line(e, &results.rubric, out))?;
+        }
+    }
+}
+
+/// `score --framed --format jsonl -`: the pipe stage ([`callqa::pipe`]). Every frame gives one
+/// line on stdout, errors included, so the exit code is 0 unless `--strict` and a record failed.
+fn score_framed(args: &ScoreArgs) -> Result<i32> {
+    let input = &args.input;
+    if args.format != Format::Jsonl || input.paths.len() != 1 || input.paths[0] != Path::new("-") {
+        bail!("--framed reads framed records from stdin and writes JSON Lines: use `score --framed --format jsonl -`");
+    }
+    if input.shard.is_some() || input.group_by.is_some() || thresholds(&args.gate)?.is_some() {
+        bail!(
+            "--framed is one stage of a pipeline: partition with the engine, and gate or group the merged results \
+             (`callqa merge`, then `callqa gate`)"
+        );
+    }
+    let rubric = load_rubric(input.rubric.as_ref())?;
+    let engine = Engine::new(rubric, read_options(input));
+    let redactor = if input.show_pii {
+        None
+    } else {
+        Some(report::redact::Redactor::with_rubric(&input.redact, &engine.rubric).context("invalid --redact pattern")?)
+    };
+    let mask = |c: &mut callqa::eval::result::CallResult| {
+        if let Some(r) = &redactor {
+            r.call(c);
+        }
+    };
+    let rubric_ref =
+        RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
+    let limit = input.max_file_bytes.unwrap_or(callqa::transcript::DEFAULT_MAX_FILE_BYTES);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(input.threads.unwrap_or(0)).build()?;
+    // Unlocked handles: rayon's pool runs the stage on one of its threads.
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
+    let stdin = io::BufReader::with_capacity(1 << 20, io::stdin());
+    let counts = pool.install(|| callqa::pipe::run(&engine, stdin, &mut out, &rubric_ref, &mask, limit))?;
+    if input.strict && counts.errors > 0 {
+        eprintln!("error: {} of {} records could not be read (see the error records)", counts.errors, counts.records);
+        return Err(Exit(2).into());
+    }
+    Ok(0)
 }
 
 fn write_reports(dir: &Path, results: &Results, gate_outcome: Option<&gate::Outcome>) -> Result<()> {
@@ -667,10 +751,18 @@ fn write_reports(dir: &Path, results: &Results, gate_outcome: Option<&gate::Outc
 
 fn report_cmd(args: ReportArgs) -> Result<i32> {
     let results = run_batch(&args.input)?;
-    input_exit(&results, args.input.strict)?;
+    // A shard always writes its part, even one whose share holds only input errors: those
+    // errors belong to the day's numbers, and `merge` counts them.
+    let sharded = args.input.shard.is_some();
+    if !sharded {
+        input_exit(&results, args.input.strict)?;
+    }
     let mut gate_text = Vec::new();
     let outcome = apply_gate(&results, &args.gate, &mut gate_text)?;
     write_reports(&args.out, &results, outcome.as_ref())?;
+    if sharded && args.input.strict && !results.errors.is_empty() {
+        return Err(Exit(2).into());
+    }
     let stdout = io::stdout();
     let mut out = stdout.lock();
     report::table::write_aggregate(&results, &mut out)?;
@@ -712,33 +804,25 @@ fn compare(args: CompareArgs) -> Result<i32> {
 }
 
 fn merge(args: MergeArgs) -> Result<i32> {
-    let mut rubric: Option<RubricRef> = None;
-    let mut group_by = args.group_by.clone();
-    let (mut calls, mut errors) = (Vec::new(), Vec::new());
+    let mut parts = Vec::with_capacity(args.parts.len());
+    let mut seen = std::collections::HashMap::new();
     for p in &args.parts {
-        let part = read_results(p)?;
-        match &rubric {
-            None => rubric = Some(part.rubric.clone()),
-            Some(r) if *r != part.rubric => {
-                bail!(
-                    "{}: scored with rubric {} v{}, the other parts with {} v{}",
-                    p.display(),
-                    part.rubric.id,
-                    part.rubric.version,
-                    r.id,
-                    r.version
-                )
-            }
-            _ => {}
+        let name = p.display().to_string();
+        let text = if p == Path::new("-") {
+            let mut text = String::new();
+            io::stdin().read_to_string(&mut text).context("reading stdin")?;
+            text
+        } else {
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {name}"))?
+        };
+        // The same file under two names is the same part twice.
+        let id = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        if let Some(first) = seen.insert(id, name.clone()) {
+            bail!("{name} and {first} are the same part: its records would be counted twice");
         }
-        if group_by.is_none() {
-            group_by = part.aggregate.groups.first().map(|g| g.field.clone());
-        }
-        calls.extend(part.calls);
-        errors.extend(part.errors);
+        parts.push(callqa::merge::parse_part(&name, &text)?);
     }
-    let Some(rubric) = rubric else { bail!("no parts given") };
-    let results = Results::new(rubric, calls, errors, group_by.as_deref());
+    let results = callqa::merge::merge(parts, args.group_by.as_deref())?;
     match &args.out {
         Some(dir) => write_reports(dir, &results, None)?,
         None => {

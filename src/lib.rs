@@ -26,6 +26,8 @@ pub mod eval;
 pub mod explain;
 pub mod gate;
 pub mod inputs;
+pub mod merge;
+pub mod pipe;
 pub mod report;
 pub mod rubric;
 pub mod text;

@@ -67,12 +67,14 @@ fn a_big_jsonl_file_streams_to_the_same_bytes_as_the_collected_path() {
     // Personal data is masked in the streamed output too.
     assert!(!String::from_utf8_lossy(&collected).contains("13800138000"));
 
-    // JSON Lines: one line per call, the same calls in the same order.
+    // JSON Lines: one line per record, the same calls in the same order, error records in place.
     let (_, jsonl, _) = run(&["score", "--format", "jsonl", "-j", "2", big]);
     let lines: Vec<serde_json::Value> =
         String::from_utf8(jsonl).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), v["calls"].as_array().unwrap().len());
-    assert_eq!(lines[500]["call_id"], v["calls"][500]["call_id"]);
+    assert_eq!(lines.len(), v["calls"].as_array().unwrap().len() + 3);
+    let (errors, calls): (Vec<_>, Vec<_>) = lines.iter().partition(|l| l.get("error").is_some());
+    assert_eq!(calls[500]["call_id"], v["calls"][500]["call_id"]);
+    assert_eq!(errors.iter().map(|e| e["error"].clone()).collect::<Vec<_>>(), *v["errors"].as_array().unwrap());
 }
 
 #[test]

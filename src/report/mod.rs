@@ -32,6 +32,10 @@ pub struct Results {
     pub schema: String,
     /// The rubric used.
     pub rubric: RubricRef,
+    /// The shard (`"i/n"`) this batch is, when it is one part of a sharded run (`--shard`);
+    /// absent for a whole run. `merge` checks that its parts are shards 1..n of one run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::batch::Shard>,
     /// Calls, ordered by source path, then position in the file.
     pub calls: Vec<CallResult>,
     /// Records that could not be read, in the same order.
@@ -97,7 +101,7 @@ impl Results {
         let calls = kept;
         sort_errors(&mut errors);
         let aggregate = aggregate::aggregate(&calls, &errors, group_by);
-        Results { schema: SCHEMA.into(), rubric, calls, errors, aggregate }
+        Results { schema: SCHEMA.into(), rubric, shard: None, calls, errors, aggregate }
     }
 }
 

@@ -17,6 +17,7 @@
 mod csv;
 pub mod decode;
 pub mod detect;
+pub mod framed;
 mod json;
 mod jsonl;
 pub mod model;
