@@ -97,12 +97,19 @@ mkdir -p "$work/spark/tables"
     || { cat "$work/single.log" >&2; echo "spark-test.sh: the single run failed" >&2; exit 1; }
 
 echo "spark-test.sh: corpus and reference ready after ${SECONDS}s" >&2
+sampler=""
+if $timing; then
+    # The executor's memory: in local mode the driver's JVM is the executor.
+    (while :; do ps -C java -o rss= 2>/dev/null; sleep 0.5; done) >"$work/java.rss" &
+    sampler=$!
+fi
 start=$EPOCHREALTIME
 (cd "$work/spark" && "$submit" --master 'local[2]' --driver-memory 1g --conf spark.log.level=WARN \
     "$repo/examples/spark/callqa_spark.py" --binary "$bin" --jsonl day --parquet tables/calls \
     --partitions "$partitions" --out out) >"$work/spark.log" 2>&1 \
     || { tail -50 "$work/spark.log" >&2; echo "spark-test.sh: the Spark job failed" >&2; exit 1; }
 spark_secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+[ -z "$sampler" ] || kill "$sampler"
 
 status=0
 for f in results.json calls.csv summary.md junit.xml report.html; do
@@ -142,5 +149,6 @@ if $timing; then
     (cd "$work/plain" && /usr/bin/time -f '%M' -o "$work/plain.rss" "$bin" score -j 2 --format jsonl day calls.jsonl >/dev/null 2>&1) || true
     plain_secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
     echo "spark-test.sh: $records + $rows records: Spark local[2] ${spark_secs}s, callqa score -j 2 ${plain_secs}s (peak $(( $(cat "$work/plain.rss") / 1024 )) MiB)"
-    grep -h 'peak RSS' "$work/spark.log" | sort | uniq -c | sort -rn | head -5 || true
+    echo "spark-test.sh: peak RSS of the Spark JVM (driver = executor in local mode): $(( $(sort -n "$work/java.rss" | tail -1) / 1024 )) MiB"
+    grep -h 'peak RSS' "$work/spark.log" | sort | uniq -c | sort -rn | head -8 || true
 fi

@@ -39,7 +39,8 @@ enum Command {
     Gate(GateArgs),
     /// Compare two results.json files: flipped calls, new and resolved findings.
     Compare(CompareArgs),
-    /// Merge partial results.json files (shards) into the results of one run over everything.
+    /// Merge parts (results.json of shards, JSON Lines result streams) into the results of one run
+    /// over everything.
     #[command(after_help = EXIT_CODES)]
     Merge(MergeArgs),
     /// Explain one call turn by turn: every finding with the characters underlined, the rule and
