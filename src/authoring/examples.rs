@@ -303,6 +303,8 @@ fn turn(speaker: &str, text: &str) -> Turn {
         start: None,
         end: None,
         pos: Position { line: 1, column: 1 },
+        sentences: Vec::new(),
+        meta: Default::default(),
     }
 }
 

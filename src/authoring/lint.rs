@@ -568,6 +568,8 @@ fn one_turn(text: &str, role: Role) -> Transcript {
             start: None,
             end: None,
             pos: Position { line: 1, column: 1 },
+            sentences: Vec::new(),
+            meta: Default::default(),
         }],
         roles: Vec::new(),
     }
@@ -589,6 +591,8 @@ fn transcript_of(c: &CallResult) -> Transcript {
                 start: t.start,
                 end: t.end,
                 pos: Position::default(),
+                sentences: Vec::new(),
+                meta: Default::default(),
             })
             .collect(),
         roles: Vec::new(),

@@ -480,6 +480,8 @@ pub fn evaluate(ctx: &CallContext, others: &[Finding]) -> AnswersOutcome {
                 start: None,
                 end: None,
                 pos: Default::default(),
+                sentences: Vec::new(),
+                meta: Default::default(),
             });
             meta.push(Clause { turn: t, span: [oa, ob], asks: grammar.0, strong: grammar.1 });
         }

@@ -154,6 +154,8 @@ fn turn(cols: &Columns, row: &::csv::StringRecord, line: usize) -> Result<RawTur
         end: time("end", cols.end)?,
         role_hint,
         pos: Position { line, column: 1 },
+        sentences: Vec::new(),
+        meta: Default::default(),
     })
 }
 

@@ -1,8 +1,10 @@
 //! Guessing the input format from content, so users rarely need `--input-format`.
 //! The rules are few and ordered: JSON-ish first (`{` / `[`), then a CSV header, then labelled
-//! text lines.
+//! text lines. Speech-recognition exports (Aliyun, Tencent, AWS Transcribe, WhisperX, Harper
+//! Valley, WebVTT, SRT) are recognised by the keys or layout their vendors document
+//! ([`super::vendor`]), before the generic shapes they would otherwise be taken for.
 
-use super::{InputFormat, plain};
+use super::{InputFormat, plain, vendor};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
@@ -11,6 +13,7 @@ pub fn detect(text: &str) -> Option<InputFormat> {
     let trimmed = text.trim_start();
     let first_line = trimmed.lines().next().unwrap_or_default();
     match trimmed.chars().next()? {
+        '{' | '[' | 'W' | '0'..='9' if let Some(f) = vendor::detect(trimmed) => Some(f),
         '{' if looks_like_jsonl(text) => Some(InputFormat::Jsonl),
         '{' if is_openai_object(trimmed) => Some(InputFormat::Openai),
         '{' => Some(InputFormat::Json),
@@ -97,6 +100,23 @@ mod tests {
         assert_eq!(detect("spk0: 你好"), Some(InputFormat::Text));
         assert_eq!(detect("[00:00:01] 喂\n[00:00:02] A: 你好"), Some(InputFormat::Text));
         assert_eq!(detect("[1, 2,"), Some(InputFormat::Json));
+    }
+
+    #[test]
+    fn asr_exports() {
+        let aliyun = r#"{"TaskId": "t", "Result": {"Sentences": [{"BeginTime": 0, "EndTime": 1, "Text": "喂", "ChannelId": 0}]}}"#;
+        assert_eq!(detect(aliyun), Some(InputFormat::Aliyun));
+        assert_eq!(detect(r#"{"Response": {"Data": {"ResultDetail": []}}}"#), Some(InputFormat::Tencent));
+        assert_eq!(detect(r#"{"jobName": "j", "results": {"items": []}}"#), Some(InputFormat::Transcribe));
+        assert_eq!(
+            detect(r#"{"segments": [{"start": 0, "end": 1, "text": "x", "speaker": "A"}]}"#),
+            Some(InputFormat::Whisper)
+        );
+        assert_eq!(detect("[{\"speaker_role\": \"agent\", \"start_ms\": 1}]"), Some(InputFormat::HarperValley));
+        assert_eq!(detect("WEBVTT\n\n00:00.000 --> 00:01.000\n<v A>hi\n"), Some(InputFormat::Vtt));
+        assert_eq!(detect("1\n00:00:00,000 --> 00:00:01,000\n坐席：您好\n"), Some(InputFormat::Srt));
+        // A call object with turns stays JSON even when it has a `segments` key.
+        assert_eq!(detect(r#"{"segments": 1, "turns": []}"#), Some(InputFormat::Json));
     }
 
     #[test]

@@ -131,7 +131,13 @@ pub(crate) fn parse_record(rec: &Record<'_>, n: usize, total: usize) -> Result<R
 
 /// A serde_json error at `line:column` of a slice starting at byte `base` → file position.
 /// serde_json counts columns in bytes; the contract counts characters.
-fn serde_error(file: &str, index: &LineIndex<'_>, text: &str, base: usize, e: &serde_json::Error) -> InputError {
+pub(crate) fn serde_error(
+    file: &str,
+    index: &LineIndex<'_>,
+    text: &str,
+    base: usize,
+    e: &serde_json::Error,
+) -> InputError {
     let mut message = strip_position(&e.to_string());
     if e.is_eof() {
         message.push_str(
@@ -202,6 +208,8 @@ impl TurnDoc {
             end: self.end.map(|s| s.0),
             role_hint,
             pos,
+            sentences: Vec::new(),
+            meta: Default::default(),
         })
     }
 }
@@ -269,7 +277,7 @@ impl<'de> Deserialize<'de> for Seconds {
 // ---- a minimal scanner over valid JSON: byte offsets of values ----
 // Structural characters are ASCII, so every offset it returns is a UTF-8 char boundary.
 
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_ws(b: &[u8], mut i: usize) -> usize {
     while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
         i += 1;
     }
@@ -289,7 +297,7 @@ fn skip_string(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// Returns the offset just past the value starting at `i`.
-fn skip_value(b: &[u8], i: usize) -> Option<usize> {
+pub(crate) fn skip_value(b: &[u8], i: usize) -> Option<usize> {
     match b.get(i)? {
         b'"' => skip_string(b, i),
         b'{' | b'[' => {
@@ -324,7 +332,7 @@ fn skip_value(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// `b[i]` is `[`; returns `(start, end)` of each element.
-fn array_elements(b: &[u8], i: usize) -> Option<Vec<(usize, usize)>> {
+pub(crate) fn array_elements(b: &[u8], i: usize) -> Option<Vec<(usize, usize)>> {
     if b.get(i) != Some(&b'[') {
         return None;
     }
@@ -346,7 +354,7 @@ fn array_elements(b: &[u8], i: usize) -> Option<Vec<(usize, usize)>> {
 }
 
 /// `b[i]` is `{`; returns the offset of the value of member `key` (compared unescaped-raw).
-fn object_member(b: &[u8], i: usize, key: &str) -> Option<usize> {
+pub(crate) fn object_member(b: &[u8], i: usize, key: &str) -> Option<usize> {
     if b.get(i) != Some(&b'{') {
         return None;
     }

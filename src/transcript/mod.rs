@@ -25,6 +25,7 @@ mod openai;
 mod plain;
 pub mod roles;
 pub mod stream;
+mod vendor;
 
 pub use decode::decode;
 pub use detect::detect;
@@ -48,12 +49,43 @@ pub enum InputFormat {
     Text,
     /// CSV with a header holding at least `speaker` and `text`.
     Csv,
+    /// Aliyun 录音文件识别 results (`Result.Sentences`).
+    Aliyun,
+    /// Tencent Cloud 录音文件识别 results (`DescribeTaskStatus` `ResultDetail`).
+    Tencent,
+    /// Amazon Transcribe batch output JSON.
+    Transcribe,
+    /// WhisperX / faster-whisper JSON (`segments` with `speaker`).
+    Whisper,
+    /// Gridspace-Stanford Harper Valley Bank transcripts.
+    HarperValley,
+    /// WebVTT with `<v 坐席>` voice spans or `坐席：` prefixes.
+    Vtt,
+    /// SRT with `坐席：` prefixes.
+    Srt,
 }
 
 impl InputFormat {
     /// Every format, in the order they are documented.
-    pub const ALL: [InputFormat; 5] =
-        [InputFormat::Json, InputFormat::Jsonl, InputFormat::Openai, InputFormat::Text, InputFormat::Csv];
+    pub const ALL: [InputFormat; 12] = [
+        InputFormat::Json,
+        InputFormat::Jsonl,
+        InputFormat::Openai,
+        InputFormat::Text,
+        InputFormat::Csv,
+        InputFormat::Aliyun,
+        InputFormat::Tencent,
+        InputFormat::Transcribe,
+        InputFormat::Whisper,
+        InputFormat::HarperValley,
+        InputFormat::Vtt,
+        InputFormat::Srt,
+    ];
+
+    /// Every name, comma-separated, for messages.
+    pub fn names() -> String {
+        InputFormat::ALL.map(InputFormat::as_str).join(", ")
+    }
 
     /// The name used on the command line (`json`, `jsonl`, `openai`, `text`, `csv`).
     pub fn as_str(self) -> &'static str {
@@ -63,6 +95,13 @@ impl InputFormat {
             InputFormat::Openai => "openai",
             InputFormat::Text => "text",
             InputFormat::Csv => "csv",
+            InputFormat::Aliyun => "aliyun",
+            InputFormat::Tencent => "tencent",
+            InputFormat::Transcribe => "transcribe",
+            InputFormat::Whisper => "whisper",
+            InputFormat::HarperValley => "harper-valley",
+            InputFormat::Vtt => "vtt",
+            InputFormat::Srt => "srt",
         }
     }
 }
@@ -81,7 +120,7 @@ impl FromStr for InputFormat {
         InputFormat::ALL
             .into_iter()
             .find(|f| f.as_str() == wanted)
-            .ok_or_else(|| format!("unknown input format \"{s}\"; expected one of json, jsonl, openai, text, csv"))
+            .ok_or_else(|| format!("unknown input format \"{s}\"; expected one of {}", InputFormat::names()))
     }
 }
 
@@ -236,6 +275,7 @@ fn read_inner(source: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Vec<Resu
         InputFormat::Openai => json::parse(source, &text),
         InputFormat::Text => vec![plain::parse(source, &text)],
         InputFormat::Csv => self::csv::parse(source, &text),
+        vendor_format => vendor::parse(vendor_format, source, &text).unwrap_or_default(),
     };
     if calls.is_empty() {
         return Err(InputError::file(source, format!("no calls found in this {format} file")));
@@ -588,8 +628,8 @@ mod tests {
             for _ in 0..len {
                 bytes.extend_from_slice(PIECES[(next() % PIECES.len() as u64) as usize]);
             }
-            let format = match next() % 7 {
-                n @ 0..=4 => Some(InputFormat::ALL[n as usize]),
+            let format = match next() % 14 {
+                n @ 0..=11 => Some(InputFormat::ALL[n as usize]),
                 _ => None,
             };
             let opts = ReadOptions { format, max_turn_chars: Some(8), ..Default::default() };

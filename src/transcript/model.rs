@@ -32,6 +32,18 @@ pub struct Position {
     pub column: usize,
 }
 
+/// One timed sentence inside a turn. Vendor exports give one per sentence; consecutive
+/// sentences of one speaker form one turn for judging but keep their own times for timing.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sentence {
+    /// Start time in seconds.
+    pub start: f64,
+    /// End time in seconds.
+    pub end: f64,
+    /// `[start, end)` in characters of the turn's text.
+    pub span: [usize; 2],
+}
+
 /// One utterance as read from the file, before roles are assigned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RawTurn {
@@ -48,6 +60,14 @@ pub struct RawTurn {
     pub role_hint: Option<Role>,
     /// Where the turn starts in the source file.
     pub pos: Position,
+    /// The timed sentences the turn was merged from, when the format gives several; empty
+    /// when the turn is one span (`start`–`end`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sentences: Vec<Sentence>,
+    /// Fields the export gives per sentence beyond text and times (`speech_rate` in characters
+    /// per minute, `emotion`, `silence_before_s` …), as strings.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub meta: BTreeMap<String, String>,
 }
 
 /// One call as read from a file, before roles are assigned.
@@ -109,6 +129,14 @@ pub struct Turn {
     pub end: Option<f64>,
     /// Where the turn starts in the source file.
     pub pos: Position,
+    /// The timed sentences the turn was merged from, when the format gives several; empty
+    /// when the turn is one span (`start`–`end`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sentences: Vec<Sentence>,
+    /// Fields the export gives per sentence beyond text and times (`speech_rate` in characters
+    /// per minute, `emotion`, `silence_before_s` …), as strings.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub meta: BTreeMap<String, String>,
 }
 
 /// A call ready for analysis: every turn has a role.

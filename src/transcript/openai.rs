@@ -85,6 +85,8 @@ pub(crate) fn to_turns(
             end: None,
             role_hint: Some(role),
             pos,
+            sentences: Vec::new(),
+            meta: Default::default(),
         });
     }
     Ok(turns)

@@ -60,6 +60,12 @@ fn split_line(line: &str) -> (Option<Labelled<'_>>, &str) {
     }
 }
 
+/// `label: content` → (label, content) of one line, by the rules in the module docs (also used
+/// for subtitle cues that name their speaker with a prefix).
+pub(crate) fn split_label(line: &str) -> Option<(&str, &str)> {
+    label(line.trim())
+}
+
 /// `label: content` → (label, content) when the label passes the rules in the module docs.
 fn label(s: &str) -> Option<(&str, &str)> {
     let (raw, after) = bracketed(s).or_else(|| plain_label(s))?;
@@ -147,6 +153,8 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<RawCall, InputError> {
                 end: l.end,
                 role_hint: None,
                 pos: Position { line: line_no, column },
+                sentences: Vec::new(),
+                meta: Default::default(),
             }),
             (None, rest) => match turns.last_mut() {
                 Some(turn) => push_continuation(&mut turn.text, rest),

@@ -116,6 +116,8 @@ pub fn assign_roles(call: RawCall, hints: &RoleHints) -> Result<Transcript, Inpu
                 start: t.start,
                 end: t.end,
                 pos: t.pos,
+                sentences: t.sentences,
+                meta: t.meta,
             }
         })
         .collect();
@@ -339,6 +341,8 @@ mod tests {
                     end: None,
                     role_hint: None,
                     pos: Position::default(),
+                    sentences: Vec::new(),
+                    meta: Default::default(),
                 })
                 .collect(),
         }
