@@ -6,10 +6,13 @@
 #   scripts/bench.sh                 # 20k synthetic calls (seed 42), 1 and 2 threads, cold start
 #   scripts/bench.sh --big           # also ~1 GiB of JSONL in one file: wall time and peak RSS
 #   scripts/bench.sh --calls 5000 --seed 7 --repeat 5 --crosswoz
+#   scripts/bench.sh --baseline /tmp/old/callqa   # also runs another build in the same rounds
 #
 # Options: --calls N (20000), --seed S (42), --repeat R (3 rounds, each running callqa and
 # then bare jieba; the median wall time is reported, the largest peak RSS), --big, --big-mb M
-# (1024), --crosswoz (mix in 10% CrossWOZ dialogues from
+# (1024), --baseline BIN (in every round, run this other callqa binary — an older build — on the
+# same inputs right after this one, and report both, so that a change is compared with the code
+# before it under the same load), --crosswoz (mix in 10% CrossWOZ dialogues from
 # ../shared/corpora/crosswoz/test_compact.jsonl; off by default so the corpus is the same on
 # every machine), --nice (Linux, root: run in a new session whose scheduler autogroup gets
 # nice -19, so that on a machine shared with other work the benchmark still gets both cores;
@@ -32,6 +35,7 @@ BIG=0
 BIG_MB=1024
 CROSSWOZ=0
 NICE=0
+BASELINE=""
 ARGS=("$@")
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -42,7 +46,8 @@ while [ $# -gt 0 ]; do
         --big-mb) BIG_MB="$2"; shift 2 ;;
         --crosswoz) CROSSWOZ=1; shift ;;
         --nice) NICE=1; shift ;;
-        -h | --help) sed -n '2,23p' "$SELF"; exit 0 ;;
+        --baseline) BASELINE="$2"; shift 2 ;;
+        -h | --help) sed -n '2,27p' "$SELF"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -102,11 +107,12 @@ fi
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 max() { sort -g | tail -1; }
 
-# once LABEL THREADS INPUT... : one run under /usr/bin/time, appended to the label's log.
+# once LABEL THREADS INPUT... : one run under /usr/bin/time, appended to the label's log
+# (`RUN_BIN` overrides the binary, for --baseline).
 once() {
     local label=$1 threads=$2
     shift 2
-    /usr/bin/time -f '%e %U %S %M' -a -o "$OUT/time-$label.log" "$BIN" score --format jsonl -j "$threads" "$@" >/dev/null
+    /usr/bin/time -f '%e %U %S %M' -a -o "$OUT/time-$label.log" "${RUN_BIN:-$BIN}" score --format jsonl -j "$threads" "$@" >/dev/null
 }
 # summary LABEL: sets WALL (median s), CPU (median user+sys s), RSS (max KiB) over its runs.
 summary() {
@@ -122,7 +128,7 @@ summary() {
 # host it does, by tens of percent from one minute to the next) callqa and its yardstick are
 # measured under the same conditions.
 LABELS=(file-j1 file-j2 shards-j1 shards-j2)
-for label in "${LABELS[@]}"; do : >"$OUT/time-$label.log"; done
+for label in "${LABELS[@]}"; do : >"$OUT/time-$label.log" && : >"$OUT/time-base-$label.log"; done
 : >"$OUT/bare-rounds.txt"
 echo "bench: $REPEAT rounds over $CALLS calls ($MB MiB): callqa (1 file and 16 files, -j 1 and -j 2), then bare jieba-rs cut over the same turn texts" >&2
 for round in $(seq "$REPEAT"); do
@@ -131,6 +137,12 @@ for round in $(seq "$REPEAT"); do
     once file-j2 2 "$CORPUS"
     once shards-j1 1 "$SHARDS"
     once shards-j2 2 "$SHARDS"
+    if [ -n "$BASELINE" ]; then
+        RUN_BIN=$BASELINE once base-file-j1 1 "$CORPUS"
+        RUN_BIN=$BASELINE once base-file-j2 2 "$CORPUS"
+        RUN_BIN=$BASELINE once base-shards-j1 1 "$SHARDS"
+        RUN_BIN=$BASELINE once base-shards-j2 2 "$SHARDS"
+    fi
     "$BARE" "$CORPUS" --threads 1,2 --repeat 3 >>"$OUT/bare-rounds.txt"
 done
 summary file-j1; F1_WALL=$WALL F1_CPU=$CPU F1_RSS=$RSS
@@ -234,6 +246,12 @@ S1_CPU_CALLS=$(callsps "$S1_CPU")
     row "1 file" 2 "$F2_WALL" "$F2_CPU" "$F2_RSS"
     row "16 files" 1 "$S1_WALL" "$S1_CPU" "$S1_RSS"
     row "16 files" 2 "$S2_WALL" "$S2_CPU" "$S2_RSS"
+    if [ -n "$BASELINE" ]; then
+        for label in "${LABELS[@]}"; do
+            summary "base-$label" 2>/dev/null
+            row "baseline: $label" "${label##*-j}" "$WALL" "$CPU" "$RSS"
+        done
+    fi
     echo
     echo "| figure | value | target |"
     echo "|---|---|---|"

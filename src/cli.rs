@@ -191,6 +191,10 @@ struct GateFlags {
     /// Largest allowed drop against the baseline, in points of mean score and of pass rate.
     #[arg(long)]
     max_drop: Option<f64>,
+    /// Upper bound of a timing percentile over the calls with timestamps, e.g.
+    /// silence_max_s:p90=8 (repeatable; fails when no call has timestamps).
+    #[arg(long, value_name = "METRIC:P=MAX", value_parser = parse_metric_max)]
+    max_metric: Vec<(String, f64)>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -275,11 +279,19 @@ struct MergeArgs {
 }
 
 fn parse_format(s: &str) -> Result<InputFormat, String> {
-    s.parse().map_err(|_| format!("unknown input format `{s}`; valid: json, jsonl, openai, text, csv"))
+    s.parse().map_err(|_| format!("unknown input format `{s}`; valid: {}", InputFormat::names()))
 }
 
 fn parse_encoding(s: &str) -> Result<Encoding, String> {
     s.parse().map_err(|_| format!("unknown encoding `{s}`; valid: utf-8, utf-16le, utf-16be, gbk"))
+}
+
+fn parse_metric_max(s: &str) -> Result<(String, f64), String> {
+    let (key, v) =
+        s.split_once('=').ok_or_else(|| format!("expected METRIC:p90=MAX, e.g. silence_max_s:p90=8, got `{s}`"))?;
+    callqa::gate::split_metric_key(key.trim())?;
+    let v: f64 = v.trim().parse().map_err(|_| format!("`{}` is not a number", v.trim()))?;
+    Ok((key.trim().to_string(), v))
 }
 
 fn parse_criterion_min(s: &str) -> Result<(String, f64), String> {
@@ -477,6 +489,7 @@ fn thresholds(flags: &GateFlags) -> Result<Option<Thresholds>> {
         max_errors: flags.max_errors,
         min_criterion: flags.min_criterion.iter().cloned().collect(),
         max_drop: flags.max_drop,
+        max_metric: flags.max_metric.iter().cloned().collect(),
         baseline: flags.baseline.clone(),
     };
     t.merge(&cli);
@@ -779,7 +792,7 @@ fn gate_cmd(args: GateArgs) -> Result<i32> {
     let outcome = apply_gate(&results, &args.gate, &mut out)?;
     if outcome.is_none() {
         bail!(
-            "no thresholds given: pass --min-score, --min-pass-rate, --max-auto-fail, --min-criterion, --baseline/--max-drop or --config"
+            "no thresholds given: pass --min-score, --min-pass-rate, --max-auto-fail, --min-criterion, --max-metric, --baseline/--max-drop or --config"
         );
     }
     Ok(gate_exit(&outcome))

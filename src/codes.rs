@@ -388,7 +388,7 @@ mod tests {
     const REQUIRED: &[&str] = &[
         "SC001", "SC002", "SY001", "SY002", "SY003", "SY004", "SY005", "SY006", "OP001", "OP002", "OP003", "OP004",
         "OP005", "PV001", "PV002", "PV003", "PV004", "EN001", "EN002", "EN003", "CS001", "CS002", "AN001", "AN002",
-        "AN003", "AN004",
+        "AN003", "AN004", "TM001", "TM002", "TM003", "TM004",
     ];
 
     fn render(f: impl FnOnce(&mut Vec<u8>)) -> String {

@@ -183,8 +183,13 @@ impl Ctx<'_> {
 
     fn turn(&self, t: &TurnResult, out: &mut dyn Write) -> io::Result<()> {
         let mut head = format!("{} ({})", self.speaker(t), t.role.as_str());
-        if let Some(s) = t.start {
-            head.push_str(&format!(" · {}", clock(s)));
+        match (t.start, t.end) {
+            // Times to the tenth, so that a gap or an overlap between two turns shows.
+            (Some(s), Some(e)) => {
+                head.push_str(&format!(" · {}–{} ({:.1} s)", clock_tenths(s), clock_tenths(e), e - s))
+            }
+            (Some(s), None) => head.push_str(&format!(" · {}", clock_tenths(s))),
+            _ => {}
         }
         let mut marks = Vec::new();
         for s in &t.steps {
@@ -233,7 +238,17 @@ impl Ctx<'_> {
         writeln!(out, "{}: {}", p.level(f.severity, &title), p.bold(&clean(&f.message)))?;
         let arrow = p.gutter(&format!("{}-->", " ".repeat(self.gw)));
         match turn {
-            Some(t) => writeln!(out, "{arrow} {} · characters {}..{}", self.speaker(t), f.span[0], f.span[1])?,
+            Some(t) => match f.at_s {
+                Some(at) => writeln!(
+                    out,
+                    "{arrow} {} · at {} · characters {}..{}",
+                    self.speaker(t),
+                    clock_tenths(at),
+                    f.span[0],
+                    f.span[1]
+                )?,
+                None => writeln!(out, "{arrow} {} · characters {}..{}", self.speaker(t), f.span[0], f.span[1])?,
+            },
             None => writeln!(out, "{arrow} turn {} (not in this call) · 「{}」", f.turn, clean(&f.excerpt))?,
         }
         writeln!(out, "{}", self.gutter_blank())?;
@@ -383,6 +398,9 @@ impl Ctx<'_> {
             writeln!(out, "  verdict    {verdict}")?;
         } else {
             writeln!(out, "  verdict    {verdict} — {}", reasons.join("; "))?;
+        }
+        if let Some(t) = &c.timing {
+            writeln!(out, "  {}", crate::report::table::timing_line(t).replacen("timing: ", "timing     ", 1))?;
         }
         writeln!(
             out,
@@ -535,11 +553,12 @@ fn window(line: &[char], a: usize, b: usize) -> (String, usize, usize) {
     (format!("{prefix}{text}{suffix}"), pad, carets)
 }
 
-/// `hh:mm:ss` (or `mm:ss`) of a time in seconds.
-fn clock(s: f64) -> String {
-    let t = s.max(0.0).round() as u64;
+/// `mm:ss.s` (or `hh:mm:ss.s`) of a time in seconds.
+fn clock_tenths(s: f64) -> String {
+    let tenths = (s.max(0.0) * 10.0).round() as u64;
+    let (t, frac) = (tenths / 10, tenths % 10);
     let (h, m, sec) = (t / 3600, t / 60 % 60, t % 60);
-    if h > 0 { format!("{h:02}:{m:02}:{sec:02}") } else { format!("{m:02}:{sec:02}") }
+    if h > 0 { format!("{h:02}:{m:02}:{sec:02}.{frac}") } else { format!("{m:02}:{sec:02}.{frac}") }
 }
 
 #[cfg(test)]

@@ -36,6 +36,10 @@ pub struct Thresholds {
     /// The baseline results.json to compare with.
     #[serde(default)]
     pub baseline: Option<std::path::PathBuf>,
+    /// Upper bounds of timing percentiles, keyed `METRIC:p50` or `METRIC:p90`
+    /// (`silence_max_s:p90 = 8`).
+    #[serde(default)]
+    pub max_metric: BTreeMap<String, f64>,
 }
 
 /// A gate config file: a `[gate]` table with the keys of [`Thresholds`].
@@ -64,6 +68,7 @@ impl Thresholds {
             || !self.min_criterion.is_empty()
             || self.max_drop.is_some()
             || self.baseline.is_some()
+            || !self.max_metric.is_empty()
     }
 
     /// Checks the values make sense; returns a message per problem.
@@ -90,6 +95,14 @@ impl Thresholds {
         {
             p.push(format!("max_drop = {v} must be a non-negative number of points"));
         }
+        for (key, v) in &self.max_metric {
+            if let Err(e) = split_metric_key(key) {
+                p.push(e);
+            }
+            if !v.is_finite() {
+                p.push(format!("max_metric.{key} = {v} must be a number"));
+            }
+        }
         p
     }
 
@@ -104,6 +117,20 @@ impl Thresholds {
         for (k, v) in &other.min_criterion {
             self.min_criterion.insert(k.clone(), *v);
         }
+        for (k, v) in &other.max_metric {
+            self.max_metric.insert(k.clone(), *v);
+        }
+    }
+}
+
+/// `silence_max_s:p90` → (metric, percentile); the message lists what is valid.
+pub fn split_metric_key(key: &str) -> Result<(crate::timing::Metric, &str), String> {
+    let (name, pct) = key.split_once(':').unwrap_or((key, ""));
+    let metric = crate::timing::Metric::from_name(name)
+        .ok_or_else(|| format!("unknown timing metric `{name}`; expected one of {}", crate::timing::Metric::names()))?;
+    match pct {
+        "p50" | "p90" => Ok((metric, pct)),
+        _ => Err(format!("`{key}` needs a percentile: {name}:p50 or {name}:p90")),
     }
 }
 
@@ -279,6 +306,20 @@ pub fn check(results: &Results, t: &Thresholds, baseline: Option<&Results>) -> O
             name: format!("criterion {id} pass rate"),
             ok: rate.is_some_and(|r| r + 1e-9 >= *min),
             detail: format!("{} (min {})", pct(rate), pct(Some(*min))),
+        });
+    }
+    for (key, max) in &t.max_metric {
+        let Ok((metric, pct)) = split_metric_key(key) else { continue };
+        let stats = a.timing.as_ref().and_then(|tm| tm.metric(metric.name()));
+        let value = stats.map(|m| if pct == "p50" { m.p50 } else { m.p90 });
+        checks.push(Check {
+            name: format!("{} {pct}", metric.name()),
+            // No call with timestamps: the bound cannot be checked, which is not a pass.
+            ok: value.is_some_and(|v| v <= max + 1e-9),
+            detail: match value {
+                Some(v) => format!("{v} (max {max})"),
+                None => format!("n/a: no call has timestamps (max {max})"),
+            },
         });
     }
     let diff = baseline.map(|b| diff(b, results));

@@ -12,7 +12,7 @@ pub enum Input {
 }
 
 /// Extensions read when walking a directory. Label files (`*.expect.json`) are skipped.
-const EXTENSIONS: &[&str] = &["txt", "json", "jsonl", "ndjson", "csv"];
+const EXTENSIONS: &[&str] = &["txt", "json", "jsonl", "ndjson", "csv", "vtt", "srt"];
 
 /// Expands `paths`: files as given, directories recursively (sorted, only transcript
 /// extensions, and only files matching `glob` — relative to the directory — when given), `-`

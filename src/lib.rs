@@ -31,6 +31,7 @@ pub mod pipe;
 pub mod report;
 pub mod rubric;
 pub mod text;
+pub mod timing;
 pub mod transcript;
 
 pub use engine::{Engine, Options};

@@ -34,8 +34,8 @@ const CHINESE_FIXTURES: &[&str] = &[
     "fixtures/asr/aws-transcribe.json",
     "fixtures/asr/aws-transcribe-items.json",
     "fixtures/asr/whisperx.json",
-    "fixtures/asr/call.vtt",
-    "fixtures/asr/call.srt",
+    "fixtures/asr/subtitles.vtt",
+    "fixtures/asr/subtitles-prefixed.srt",
 ];
 
 #[test]
@@ -159,4 +159,160 @@ fn harper_valley_real_calls_are_read_with_roles_from_the_export() {
     );
     // The caller's last segment is only "[noise]": no speech, no turn.
     assert_eq!(t.last().unwrap().3, "bye");
+}
+
+/// The timing object of the first call, parsed.
+fn timing(results: &Value) -> &Value {
+    &results["calls"][0]["timing"]
+}
+
+#[test]
+fn timing_figures_match_a_computation_by_hand_in_every_vendor_shape() {
+    // By hand from fixtures/asr/README.md's table (agent sentences 5.4 + 7.8 + 2.2 + 3.6 + 3.6
+    // + 3.5 = 26.1 s; customer 0.8 + 0.8 + 2.5 + 2.5 + 2.2 + 0.7 = 9.5 s; gaps 0.4 + 0.5 + 0.4
+    // + 0.4 + 9.5 + 6.1 + 1.1 + 0.5 + 0.2 = 19.1 s; 136 agent and 38 customer characters).
+    let expected = serde_json::json!({
+        "duration_s": 53.6,
+        "talk_s": {"agent": 26.1, "customer": 9.5},
+        "agent_talk_share": 0.73,
+        "silence_total_s": 19.1,
+        "silence_max_s": 9.5,
+        "overtalk_count": {"agent": 1, "customer": 1},
+        "overtalk_s": {"agent": 0.6, "customer": 0.5},
+        "agent_chars_per_min": 312.64,
+        "customer_chars_per_min": 240.0,
+        "agent_response_s": {"median": 0.45, "max": 6.1}
+    });
+    for path in CHINESE_FIXTURES {
+        let results = score(path);
+        let mut expected = expected.clone();
+        if path.ends_with("aws-transcribe-items.json") {
+            // Grouped from words, the agent's 0.4 s pause at 16.4 s is inside one sentence
+            // (under transcribe::PAUSE_S): 0.4 s more talk, 0.4 s less silence.
+            expected["talk_s"]["agent"] = 26.5.into();
+            expected["agent_talk_share"] = 0.74.into();
+            expected["silence_total_s"] = 18.7.into();
+            expected["agent_chars_per_min"] = 307.92.into();
+        }
+        assert_eq!(timing(&results), &expected, "{path}");
+        // The rules fire with the turn and the time as evidence.
+        let findings = results["calls"][0]["findings"].as_array().unwrap();
+        let dead_air = findings.iter().find(|f| f["code"] == "TM001").unwrap_or_else(|| panic!("{path}: no TM001"));
+        assert_eq!((dead_air["turn"].as_u64(), dead_air["at_s"].as_f64()), (Some(6), Some(24.0)), "{path}");
+        assert_eq!(dead_air["severity"], "major");
+        let slow = findings.iter().find(|f| f["code"] == "TM004").unwrap();
+        assert_eq!((slow["turn"].as_u64(), slow["at_s"].as_f64()), (Some(7), Some(36.0)), "{path}");
+        assert!(findings.iter().any(|f| f["code"] == "TM002"), "{path}: 313 字/分 is over 280");
+        // One agent overtalk is within the limit of two.
+        assert!(!findings.iter().any(|f| f["code"] == "TM003"), "{path}");
+    }
+}
+
+#[test]
+fn harper_valley_timing_by_hand() {
+    // 0002f70f7386445b: end = start_ms + duration_ms of each segment. By hand:
+    // agent 2.67 + 1.14 + 1.23 + 1.83 + 1.14 + 2.4 + 1.86 = 12.27 s, caller 8.46 s (the last
+    // "[noise]" segment is not speech); the longest gap 7.699 → 12.89 = 5.191 s; the agent
+    // starts twice before the caller ends (29.569 < 29.81: 0.241 s; 43.639 < 44.32: 0.681 s);
+    // replies 20.0 → 21.539 and 36.09 → 36.139; 47 agent words, 33 caller words.
+    let results = score("fixtures/asr/harper-valley/0002f70f7386445b.json");
+    let expected = serde_json::json!({
+        "duration_s": 47.57,
+        "talk_s": {"agent": 12.27, "customer": 8.46},
+        "agent_talk_share": 0.59,
+        "silence_total_s": 27.76,
+        "silence_max_s": 5.19,
+        "overtalk_count": {"agent": 2, "customer": 0},
+        "overtalk_s": {"agent": 0.92, "customer": 0.0},
+        "agent_chars_per_min": 229.83,
+        "customer_chars_per_min": 234.04,
+        "agent_response_s": {"median": 0.79, "max": 1.54}
+    });
+    assert_eq!(timing(&results), &expected);
+    // The compact lines have start times only: no timing, and the timing rules do not apply.
+    let compact = score("fixtures/asr/harper-valley/transcripts_compact.jsonl");
+    for c in compact["calls"].as_array().unwrap() {
+        assert!(c["timing"].is_null());
+        assert!(!c["findings"].as_array().unwrap().iter().any(|f| f["code"].as_str().unwrap().starts_with("TM")));
+    }
+}
+
+#[test]
+fn calls_without_timestamps_have_null_timing_and_no_timing_findings() {
+    let results = score("fixtures/dev");
+    let calls = results["calls"].as_array().unwrap();
+    assert!(calls.iter().all(|c| c.get("timing").is_some()), "timing is always in the contract");
+    let untimed: Vec<&Value> = calls.iter().filter(|c| c["timing"].is_null()).collect();
+    assert!(untimed.len() > 10);
+    for c in untimed {
+        assert!(
+            !c["findings"].as_array().unwrap().iter().any(|f| f["code"].as_str().unwrap().starts_with("TM")),
+            "{}",
+            c["call_id"]
+        );
+    }
+}
+
+#[test]
+fn timing_reaches_csv_markdown_table_and_the_gate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut inputs: Vec<&str> = CHINESE_FIXTURES.to_vec();
+    // The upstream Harper Valley call (with durations) and an untimed call.
+    inputs.extend(["fixtures/asr/harper-valley/0002f70f7386445b.json", "fixtures/dev/faithful_contact.txt"]);
+    let out = callqa()
+        .arg("report")
+        .args(&inputs)
+        .arg("--out")
+        .arg(tmp.path())
+        .args(["--group-by", "task_id"])
+        .current_dir(repo(""))
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(tmp.path().join("calls.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(&bytes[3..]);
+    let headers = rdr.headers().unwrap().clone();
+    let col = headers.iter().position(|h| h == "timing:silence_max_s").expect("a timing column");
+    let id = headers.iter().position(|h| h == "call_id").unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    let cell = |call: &str, source_end: &str| {
+        let row = rows.iter().find(|r| &r[id] == call && r[1].ends_with(source_end)).unwrap();
+        row[col].to_string()
+    };
+    assert_eq!(cell("aliyun-filetrans", ".json"), "9.5");
+    assert_eq!(cell("whisperx", ".json"), "9.5");
+    assert_eq!(cell("0002f70f7386445b", "0002f70f7386445b.json"), "5.19");
+    // A call without timestamps: an empty cell.
+    assert_eq!(cell("faithful_contact", ".txt"), "");
+    let md = std::fs::read_to_string(tmp.path().join("summary.md")).unwrap();
+    assert!(md.contains("### Timing ("), "{md}");
+    assert!(md.contains("| silence_max_s | 9.5 | 9.5 |"), "{md}");
+    let results: Value = serde_json::from_slice(&std::fs::read(tmp.path().join("results.json")).unwrap()).unwrap();
+    assert_eq!(results["errors"], serde_json::json!([]), "every fixture reads, with a unique call id");
+    let t = &results["aggregate"]["timing"];
+    assert_eq!(t["calls"], 8, "seven Chinese shapes and one Harper Valley call with durations");
+    assert!(results["aggregate"]["groups"][0]["aggregate"]["timing"]["metrics"].is_array());
+
+    // The gate bounds a percentile; a batch without timestamps cannot meet such a bound.
+    let gate = |path: &str, bound: &str| {
+        callqa()
+            .args(["score", "--format", "json", path, "--max-metric", bound])
+            .current_dir(repo(""))
+            .output()
+            .unwrap()
+    };
+    let said = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    let held = gate("fixtures/asr/whisperx.json", "silence_max_s:p90=10");
+    assert_eq!(held.status.code(), Some(0), "{}", said(&held));
+    let failed = gate("fixtures/asr/whisperx.json", "silence_max_s:p50=8");
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(said(&failed).contains("silence_max_s p50"), "{}", said(&failed));
+    let untimed = gate("fixtures/dev/faithful_contact.txt", "silence_max_s:p90=8");
+    assert_eq!(untimed.status.code(), Some(1));
+    assert!(said(&untimed).contains("no call has timestamps"), "{}", said(&untimed));
+    let bad = gate("fixtures/asr/whisperx.json", "dead_air:p90=8");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(said(&bad).contains("silence_max_s"), "{}", said(&bad));
 }

@@ -194,7 +194,11 @@ fn report_html_renders_every_call_and_chart_and_keeps_injected_markup_as_text() 
     for id in CHARTS {
         assert!(dom.contains(&format!("<svg id=\"{id}\"")), "chart {id} missing");
     }
-    assert_eq!(dom.matches("<svg").count(), CHARTS.len(), "an SVG element that is not a chart");
+    // Timed calls add their timeline and the overview its two timing charts (issue #20).
+    let timed = calls.iter().filter(|c| !c["timing"].is_null()).count();
+    let timing_charts = if timed > 0 { 2 } else { 0 };
+    assert_eq!(dom.matches("-timeline\" class=\"chart\"").count(), timed, "one timeline per timed call");
+    assert_eq!(dom.matches("<svg").count(), CHARTS.len() + timing_charts + timed, "an SVG element that is not a chart");
     assert!(dom.contains("id=\"groups-table\""), "--group-by rows");
 
     // Every call: a table row, a <details> and its id as text.
@@ -304,4 +308,50 @@ fn committed_sample_report_renders_and_is_photographed() {
         Path::new(env!("CARGO_TARGET_TMPDIR")).join("html_browser_report.png")
     };
     screenshot(&file_url(&page), &png, work.path());
+}
+
+/// Issue #20: a timed call is drawn as a timeline (lanes, dead air, overtalk, pinned findings)
+/// and the overview shows the distributions of dead air and speech rate; the picture in the
+/// README is taken from this page (`CALLQA_UPDATE_SCREENSHOT=1` rewrites docs/timeline.png).
+#[test]
+fn timeline_renders_and_is_photographed() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("r");
+    let run = callqa()
+        .args(["report", "fixtures/asr/aliyun-filetrans.json", "--out"])
+        .arg(&out)
+        .current_dir(repo(""))
+        .output()
+        .unwrap();
+    assert!(run.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&run.stderr));
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let dom = dump_dom(&file_url(&out.join("report.html")), work.path());
+    assert!(dom.contains("<svg id=\"call-1-timeline\""), "no timeline");
+    for id in ["chart-dead-air", "chart-speech-rate"] {
+        assert!(dom.contains(&format!("<svg id=\"{id}\"")), "chart {id} missing");
+    }
+    let timeline = &dom[dom.find("<svg id=\"call-1-timeline\"").unwrap()..];
+    let timeline = &timeline[..timeline.find("</svg>").unwrap()];
+    // A bar per turn (11), the 9.5 s dead air, the two overlaps, the findings pinned at their time.
+    assert_eq!(timeline.matches("class=\"speech ").count(), 11);
+    assert!(timeline.contains("静音 9.5 秒"), "{timeline}");
+    assert_eq!(timeline.matches("class=\"overtalk\"").count(), 2);
+    assert!(timeline.contains("TM001 · 第 6 轮 · 0:24"), "{timeline}");
+    // A page of just the timing pictures, with the report's own styles, for the screenshot.
+    let head = &html[..html.find("<body>").unwrap() + "<body>".len()];
+    let fig = &html[html.find("<figure class=\"timeline\">").unwrap()..];
+    let fig = &fig[..fig.find("</figure>").unwrap() + "</figure>".len()];
+    let dist = &html[html.find("<div class=\"charts\" id=\"timing\">").unwrap()..];
+    let dist = &dist[..dist.find("</div></div>\n").unwrap() + "</div></div>".len()];
+    let page = work.path().join("timeline.html");
+    fs::write(&page, format!("{head}<main class=\"wrap\">{fig}{dist}</main></body></html>")).unwrap();
+    let png = if std::env::var_os("CALLQA_UPDATE_SCREENSHOT").is_some() {
+        repo("docs/timeline.png")
+    } else {
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("html_browser_timeline.png")
+    };
+    let arg = OsString::from(format!("--screenshot={}", png.display()));
+    headless(&file_url(&page), &[arg, "--window-size=1000,420".into(), "--hide-scrollbars".into()], work.path());
+    let bytes = fs::read(&png).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000, "not a real screenshot");
 }

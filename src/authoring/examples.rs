@@ -199,6 +199,10 @@ pub fn run(rubric: &CompiledRubric, source: &str) -> TestReport {
 /// as in a real evaluation (one claim is not reported twice).
 fn rule_findings(ctx: &CallContext, i: usize) -> Vec<Finding> {
     let rule = &ctx.rubric.rules[i];
+    if rule.kind == RuleKind::Timing {
+        let timing = crate::timing::measure(ctx.transcript);
+        return crate::eval::timing::run(ctx, rule, timing.as_ref()).findings;
+    }
     if rule.kind != RuleKind::Answer {
         return rules::run(ctx, rule).findings;
     }
@@ -267,13 +271,21 @@ fn parse_example(text: &str) -> Result<Transcript, String> {
     if lines.is_empty() {
         return Err("the example is empty".into());
     }
-    let labelled: Vec<Option<(Role, &str)>> = lines.iter().map(|l| labelled(l)).collect();
+    // `[1.5-3] 坐席：…`: a timed turn, for `timing` rules.
+    let timed: Vec<(Option<(f64, f64)>, &str)> = lines.iter().map(|l| times(l)).collect();
+    let labelled: Vec<Option<(Role, &str)>> = timed.iter().map(|(_, l)| labelled(l)).collect();
+    let with_times = |mut t: Turn, at: Option<(f64, f64)>| {
+        if let Some((s, e)) = at {
+            (t.start, t.end) = (Some(s), Some(e));
+        }
+        t
+    };
     if lines.len() == 1 && labelled[0].is_none() {
-        turns.push(turn(UNSET, lines[0]));
+        turns.push(with_times(turn(UNSET, timed[0].1), timed[0].0));
     } else {
-        for (n, (line, lab)) in lines.iter().zip(&labelled).enumerate() {
+        for (n, ((line, lab), (at, _))) in lines.iter().zip(&labelled).zip(&timed).enumerate() {
             match lab {
-                Some((role, rest)) => turns.push(turn(role.as_str(), rest)),
+                Some((role, rest)) => turns.push(with_times(turn(role.as_str(), rest), *at)),
                 None => {
                     return Err(format!(
                         "line {} of the example has no speaker: start each line of a multi-turn example with 坐席： or 客户： (`{line}`)",
@@ -284,6 +296,19 @@ fn parse_example(text: &str) -> Result<Transcript, String> {
         }
     }
     Ok(Transcript { id: "example".into(), source: "example".into(), meta: BTreeMap::new(), turns, roles: Vec::new() })
+}
+
+/// `[start-end] rest` → the times (seconds or `m:ss`) and the rest; the line as is otherwise.
+fn times(line: &str) -> (Option<(f64, f64)>, &str) {
+    let parsed = line.strip_prefix('[').and_then(|r| r.split_once(']')).and_then(|(inside, rest)| {
+        let (a, b) = inside.split_once('-')?;
+        let (a, b) = (crate::transcript::parse_time_secs(a)?, crate::transcript::parse_time_secs(b)?);
+        (b >= a).then_some(((a, b), rest.trim()))
+    });
+    match parsed {
+        Some((at, rest)) => (Some(at), rest),
+        None => (None, line),
+    }
 }
 
 /// The text of each turn of an example (speaker labels removed); nothing for a malformed one.

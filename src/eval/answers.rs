@@ -832,6 +832,7 @@ fn finding(
         excerpt,
         rule: rule.id.clone(),
         help,
+        at_s: None,
     }
 }
 

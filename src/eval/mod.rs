@@ -14,6 +14,7 @@ pub mod result;
 pub mod rules;
 pub mod score;
 pub mod steps;
+pub mod timing;
 
 use crate::rubric::compile::CompiledRubric;
 use crate::transcript::Transcript;
@@ -31,9 +32,13 @@ pub fn evaluate(rubric: &CompiledRubric, transcript: &Transcript) -> CallResult 
     let mut findings: Vec<Finding> = steps_out.findings;
     let mut applicable: BTreeSet<&str> = BTreeSet::new();
     let mut has_rules: BTreeSet<&str> = BTreeSet::new();
+    let timing = crate::timing::measure(transcript);
     for rule in &rubric.rules {
         has_rules.insert(rule.criterion.as_str());
-        let out = rules::run(&ctx, rule);
+        let out = match rule.kind {
+            crate::rubric::model::RuleKind::Timing => timing::run(&ctx, rule, timing.as_ref()),
+            _ => rules::run(&ctx, rule),
+        };
         if out.applicable {
             applicable.insert(rule.criterion.as_str());
         }
@@ -105,5 +110,6 @@ pub fn evaluate(rubric: &CompiledRubric, transcript: &Transcript) -> CallResult 
         questions: answers_out.questions,
         turns,
         roles: transcript.roles.clone(),
+        timing,
     }
 }

@@ -28,6 +28,9 @@ pub struct Finding {
     /// What a compliant line looks like, when the rubric says.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub help: Option<String>,
+    /// For a `timing` finding: when it happened, seconds from the start of the recording.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub at_s: Option<f64>,
 }
 
 /// Verdict of a call.
@@ -166,4 +169,7 @@ pub struct CallResult {
     pub turns: Vec<TurnResult>,
     /// How each speaker's role was decided.
     pub roles: Vec<SpeakerRole>,
+    /// How the call was spoken (see [`crate::timing`]); `null` when it has no timestamps.
+    #[serde(default)]
+    pub timing: Option<crate::timing::Timing>,
 }

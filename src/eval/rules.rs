@@ -36,6 +36,8 @@ fn run_kind(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
         RuleKind::Repetition => repetition(ctx, rule),
         // Judged per customer question by `eval::answers`, which needs the other rules' findings.
         RuleKind::Answer => RuleOutcome::default(),
+        // Judged on the call's timing by `eval::timing`.
+        RuleKind::Timing => RuleOutcome::default(),
     }
 }
 
@@ -75,7 +77,7 @@ pub(crate) fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     out
 }
 
-fn finding(
+pub(crate) fn finding(
     ctx: &CallContext,
     rule: &CompiledRule,
     t: usize,
@@ -97,6 +99,7 @@ fn finding(
         excerpt,
         rule: rule.id.clone(),
         help: rule.help.clone(),
+        at_s: None,
     }
 }
 

@@ -76,6 +76,7 @@ pub fn evaluate(ctx: &CallContext, required: &[usize]) -> StepsOutcome {
                             ),
                             rule: format!("steps.{}", step.id),
                             help: step.cues.models.first().cloned(),
+                            at_s: None,
                         });
                     }
                 }
@@ -110,6 +111,7 @@ fn order_findings(ctx: &CallContext, steps: &[StepResult]) -> Vec<Finding> {
                 ),
                 rule: "steps.order".into(),
                 help: None,
+                at_s: None,
             });
         }
     }

@@ -147,6 +147,9 @@ pub struct Aggregate {
     /// to add to the knowledge base next.
     #[serde(default)]
     pub unmatched_questions: Vec<UnmatchedQuestion>,
+    /// Timing percentiles over the calls with timestamps (absent when no call has any).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub timing: Option<TimingStats>,
     /// Per value of the `--group-by` field, in value order (empty without grouping).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub groups: Vec<Group>,
@@ -161,6 +164,35 @@ pub struct Group {
     pub value: String,
     /// The aggregate of these calls (errors are not attributed to groups).
     pub aggregate: Aggregate,
+}
+
+/// Percentiles of one timing metric over the timed calls of a batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricStats {
+    /// The metric's name (`silence_max_s`).
+    pub metric: String,
+    /// Calls that have it.
+    pub calls: usize,
+    /// Median (nearest rank).
+    pub p50: f64,
+    /// 90th percentile (nearest rank).
+    pub p90: f64,
+}
+
+/// Timing over a batch: how many calls had timestamps and the percentiles of each metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimingStats {
+    /// Calls with timestamps.
+    pub calls: usize,
+    /// Per metric, in [`crate::timing::Metric::ALL`] order (metrics no call has are left out).
+    pub metrics: Vec<MetricStats>,
+}
+
+impl TimingStats {
+    /// The percentiles of the metric named `name`.
+    pub fn metric(&self, name: &str) -> Option<&MetricStats> {
+        self.metrics.iter().find(|m| m.metric == name)
+    }
 }
 
 /// How many worst calls are listed.
@@ -246,6 +278,8 @@ pub struct CallSummary {
     questions: Vec<String>,
     /// Value of the group-by field.
     group: Option<String>,
+    /// The call's timing figures (empty without timestamps).
+    timing: Vec<(crate::timing::Metric, f64)>,
 }
 
 impl CallSummary {
@@ -284,6 +318,9 @@ impl CallSummary {
             worst,
             questions,
             group: group_by.map(|field| c.meta.get(field).cloned().unwrap_or_else(|| "(none)".to_string())),
+            timing: c.timing.as_ref().map_or_else(Vec::new, |t| {
+                crate::timing::Metric::ALL.iter().filter_map(|&m| t.get(m).map(|v| (m, v))).collect()
+            }),
         }
     }
 }
@@ -341,6 +378,8 @@ struct Tally {
     /// The failed calls with the lowest scores so far, in rank order, at most [`WORST`].
     worst: Vec<WorstCall>,
     asked: BTreeMap<String, usize>,
+    timed: usize,
+    timing: BTreeMap<crate::timing::Metric, Vec<f64>>,
 }
 
 /// Rank of a worst-call candidate: lowest score first (no score last), then source, then id.
@@ -404,6 +443,12 @@ impl Tally {
         for q in &c.questions {
             *self.asked.entry(q.clone()).or_default() += 1;
         }
+        if !c.timing.is_empty() {
+            self.timed += 1;
+            for &(m, v) in &c.timing {
+                self.timing.entry(m).or_default().push(v);
+            }
+        }
     }
 
     fn finish(mut self, errors: usize) -> Aggregate {
@@ -426,7 +471,24 @@ impl Tally {
             self.asked.into_iter().map(|(text, count)| UnmatchedQuestion { text, count }).collect();
         unmatched_questions.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
         unmatched_questions.truncate(20);
+        let timing = (self.timed > 0).then(|| TimingStats {
+            calls: self.timed,
+            metrics: self
+                .timing
+                .into_iter()
+                .map(|(m, mut values)| {
+                    values.sort_by(f64::total_cmp);
+                    MetricStats {
+                        metric: m.name().to_string(),
+                        calls: values.len(),
+                        p50: nearest_rank(&values, 50.0),
+                        p90: nearest_rank(&values, 90.0),
+                    }
+                })
+                .collect(),
+        });
         Aggregate {
+            timing,
             unmatched_questions,
             calls,
             passed: self.passed,

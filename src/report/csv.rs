@@ -1,5 +1,6 @@
-//! `calls.csv`: one row per call, a column per criterion and per step. UTF-8 with a BOM so
-//! Excel shows Chinese correctly.
+//! `calls.csv`: one row per call, a column per criterion, per step and per timing metric
+//! (`timing:silence_max_s` …, empty for a call without timestamps). UTF-8 with a BOM so Excel
+//! shows Chinese correctly.
 
 use super::Results;
 use std::io::{self, Write};
@@ -17,6 +18,7 @@ pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
             .collect();
     header.extend(criteria.iter().map(|c| format!("criterion:{c}")));
     header.extend(steps.iter().map(|s| format!("step:{s}")));
+    header.extend(crate::timing::Metric::ALL.iter().map(|m| format!("timing:{m}")));
     w.write_record(&header)?;
     for c in &results.calls {
         let mut row = vec![
@@ -43,6 +45,9 @@ pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
                 Some(t) => format!("turn {t}"),
                 None => String::new(),
             });
+        }
+        for &m in crate::timing::Metric::ALL {
+            row.push(c.timing.as_ref().and_then(|t| t.get(m)).map(|v| v.to_string()).unwrap_or_default());
         }
         w.write_record(&row)?;
     }

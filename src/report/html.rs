@@ -493,6 +493,7 @@ fn overview(r: &Results, o: &mut String) -> fmt::Result {
         o.push_str("</ol>\n</figure>\n");
     }
     o.push_str("</div>\n</div>\n");
+    super::timeline::distributions(r, o)?;
 
     groups(a, o)?;
     errors(r, o)?;
@@ -966,7 +967,9 @@ fn call(i: usize, c: &CallResult, o: &mut String) -> fmt::Result {
             escape(&f.message)
         )?;
     }
-    o.push_str("</summary>\n<div class=\"call-body\">\n<div class=\"convo\">\n");
+    o.push_str("</summary>\n");
+    super::timeline::call_svg(&anchor, c, o)?;
+    o.push_str("<div class=\"call-body\">\n<div class=\"convo\">\n");
     if c.turns.is_empty() {
         o.push_str("<p class=\"empty\">这通通话没有任何对话轮次。</p>\n");
     }

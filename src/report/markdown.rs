@@ -45,6 +45,35 @@ fn overview(a: &Aggregate, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
+/// The timing percentiles: one row per metric, p50 and p90 overall, then per group.
+fn write_timing(
+    t: &super::aggregate::TimingStats,
+    groups: &[super::aggregate::Group],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let timed: Vec<&super::aggregate::Group> = groups.iter().filter(|g| g.aggregate.timing.is_some()).collect();
+    write!(out, "| metric | p50 | p90 |")?;
+    for g in &timed {
+        write!(out, " {} p50 | {} p90 |", cell(&g.value), cell(&g.value))?;
+    }
+    write!(out, "\n|---|---:|---:|")?;
+    for _ in &timed {
+        write!(out, "---:|---:|")?;
+    }
+    writeln!(out)?;
+    for m in &t.metrics {
+        write!(out, "| {} | {} | {} |", m.metric, m.p50, m.p90)?;
+        for g in &timed {
+            match g.aggregate.timing.as_ref().and_then(|gt| gt.metric(&m.metric)) {
+                Some(gm) => write!(out, " {} | {} |", gm.p50, gm.p90)?,
+                None => write!(out, " n/a | n/a |")?,
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
 /// Writes the summary.
 pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
     let a = &results.aggregate;
@@ -64,6 +93,10 @@ pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
         for f in &a.findings {
             writeln!(out, "| {} | {} | {} | {} |", f.code, f.severity.as_str(), f.count, f.calls)?;
         }
+    }
+    if let Some(t) = &a.timing {
+        writeln!(out, "\n### Timing ({} calls with timestamps)\n", t.calls)?;
+        write_timing(t, &a.groups, out)?;
     }
     writeln!(out, "\n### End conditions\n\n| end condition | calls |\n|---|---:|")?;
     for e in &a.end_conditions {

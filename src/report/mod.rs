@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod output;
 pub mod redact;
 pub mod table;
+pub mod timeline;
 
 use crate::error::InputError;
 use crate::eval::result::CallResult;

@@ -59,6 +59,9 @@ pub fn write_call(call: &CallResult, out: &mut dyn Write) -> io::Result<()> {
         ]);
     }
     writeln!(out, "{crit}")?;
+    if let Some(t) = &call.timing {
+        writeln!(out, "{}", timing_line(t))?;
+    }
     if !call.findings.is_empty() {
         let mut f = table();
         f.set_header(vec!["code", "severity", "turn", "span", "excerpt", "message"]);
@@ -66,7 +69,10 @@ pub fn write_call(call: &CallResult, out: &mut dyn Write) -> io::Result<()> {
             f.add_row(vec![
                 x.code.clone(),
                 x.severity.as_str().to_string(),
-                x.turn.to_string(),
+                match x.at_s {
+                    Some(at) => format!("{} @{}", x.turn, crate::eval::timing::clock(at)),
+                    None => x.turn.to_string(),
+                },
                 format!("{}..{}", x.span[0], x.span[1]),
                 x.excerpt.clone(),
                 x.message.clone(),
@@ -75,6 +81,25 @@ pub fn write_call(call: &CallResult, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{f}")?;
     }
     writeln!(out)
+}
+
+/// One line of a call's timing: duration, talk share, dead air, overtalk, speech rate, replies.
+pub fn timing_line(t: &crate::timing::Timing) -> String {
+    let opt = |v: Option<f64>, unit: &str| v.map_or("n/a".to_string(), |v| format!("{v}{unit}"));
+    format!(
+        "timing: {} s, agent talk {}, dead air max {} s (total {} s), overtalk agent {} / customer {}, \
+         speech agent {} / customer {} 字/分, agent reply median {} max {}",
+        t.duration_s,
+        t.agent_talk_share.map_or("n/a".to_string(), |v| format!("{:.0}%", v * 100.0)),
+        t.silence_max_s,
+        t.silence_total_s,
+        t.overtalk_count.agent,
+        t.overtalk_count.customer,
+        opt(t.agent_chars_per_min.map(f64::round), ""),
+        opt(t.customer_chars_per_min.map(f64::round), ""),
+        opt(t.agent_response_s.median, " s"),
+        opt(t.agent_response_s.max, " s"),
+    )
 }
 
 /// Writes every call and a one-line summary (errors go to stderr, not here).
@@ -141,6 +166,14 @@ pub fn write_aggregate(results: &Results, out: &mut dyn Write) -> io::Result<()>
         t.set_header(vec!["code", "severity", "findings", "calls"]);
         for x in &a.findings {
             t.add_row(vec![x.code.clone(), x.severity.as_str().to_string(), x.count.to_string(), x.calls.to_string()]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    if let Some(timing) = &a.timing {
+        let mut t = table();
+        t.set_header(vec![format!("timing ({} calls with timestamps)", timing.calls), "p50".into(), "p90".into()]);
+        for m in &timing.metrics {
+            t.add_row(vec![m.metric.clone(), m.p50.to_string(), m.p90.to_string()]);
         }
         writeln!(out, "{t}")?;
     }

@@ -101,6 +101,17 @@ pub enum Target {
     None,
 }
 
+/// A `timing` rule's metric and bounds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimingLimit {
+    /// The figure judged.
+    pub metric: crate::timing::Metric,
+    /// A finding below this.
+    pub min: Option<f64>,
+    /// A finding above this.
+    pub max: Option<f64>,
+}
+
 /// A compiled rule.
 #[derive(Debug)]
 pub struct CompiledRule {
@@ -154,6 +165,8 @@ pub struct CompiledRule {
     pub status: Option<QuestionStatus>,
     /// answer: indices of the knowledge entries it covers (empty = every entry).
     pub entries: Vec<usize>,
+    /// timing: the metric and its bounds.
+    pub timing: Option<TimingLimit>,
     /// Line of the rule in the rubric file.
     pub line: usize,
 }
@@ -565,6 +578,11 @@ pub(crate) fn compile_with(file: RubricFile, path: &str, source: &str, base: imp
                 min_chars: r.min_chars.unwrap_or(8),
                 status: r.status,
                 entries: r.entries.iter().filter_map(|e| entry_idx.get(e.as_str()).copied()).collect(),
+                timing: r.metric.as_deref().and_then(crate::timing::Metric::from_name).map(|metric| TimingLimit {
+                    metric,
+                    min: r.min,
+                    max: r.max,
+                }),
                 line: line_of(r.id.span().start),
             }
         })

@@ -564,6 +564,9 @@ pub enum RuleKind {
     /// A finding for every customer question of `[knowledge]` whose outcome is `status`
     /// (unanswered, contradicted, unsupported, unmatched), optionally only for some `entries`.
     Answer,
+    /// A finding when the call's timing `metric` (`silence_max_s`, `agent_chars_per_min` …) is
+    /// below `min` or above `max`; not applicable to a call without timestamps.
+    Timing,
 }
 
 /// `[[rules]]`: one rule producing findings with a stable code.
@@ -584,7 +587,7 @@ pub struct Rule {
     pub severity: Severity,
     /// Message template: `{excerpt}`, `{phrase}`, `{turn}`, `{limit}`, `{value}`, `{trigger}`
     /// are filled in; `answer` rules also fill `{question}`, `{entry}`, `{entry_id}`, `{answer}`,
-    /// `{answer_turn}`.
+    /// `{answer_turn}`; `timing` rules `{metric}` and `{at}` (the time, `m:ss`).
     pub message: String,
     /// One-line summary for `callqa rules`.
     #[serde(default)]
@@ -651,6 +654,15 @@ pub struct Rule {
     /// `answer`: only questions of these knowledge entries (by id); empty = every entry.
     #[serde(default)]
     pub entries: Vec<String>,
+    /// `timing`: the figure judged (`silence_max_s`, `agent_chars_per_min`, … see `callqa rules`).
+    #[serde(default)]
+    pub metric: Option<String>,
+    /// `timing`: a finding when the figure is below this.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// `timing`: a finding when the figure is above this.
+    #[serde(default)]
+    pub max: Option<f64>,
     /// Lines on which the rule must and must not report a finding (`callqa rubric test`).
     #[serde(default)]
     pub examples: Examples,

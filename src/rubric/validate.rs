@@ -468,6 +468,7 @@ impl Validator<'_> {
             RuleKind::TurnLength => &["max_chars"],
             RuleKind::Repetition => &["min_similarity", "min_chars"],
             RuleKind::Answer => &["status", "entries"],
+            RuleKind::Timing => &["metric", "min", "max"],
         };
         let set: Vec<(&str, bool)> = vec![
             ("cues", r.cues.is_some()),
@@ -487,6 +488,9 @@ impl Validator<'_> {
             ("min_chars", r.min_chars.is_some()),
             ("status", r.status.is_some()),
             ("entries", !r.entries.is_empty()),
+            ("metric", r.metric.is_some()),
+            ("min", r.min.is_some()),
+            ("max", r.max.is_some()),
         ];
         for (field, is_set) in set {
             let allowed = used.iter().any(|u| u.split('|').any(|x| x == field));
@@ -550,6 +554,38 @@ impl Validator<'_> {
                         format!("{what} (claims) checks numbers but the rubric has no [[facts]]"),
                         "add the approved numbers as [[facts]]",
                     );
+                }
+            }
+            RuleKind::Timing => {
+                match r.metric.as_deref() {
+                    None => self.err(
+                        at,
+                        format!("{what} (timing) needs a `metric`"),
+                        &format!("one of {}", crate::timing::Metric::names()),
+                    ),
+                    Some(m) if crate::timing::Metric::from_name(m).is_none() => self.err(
+                        at,
+                        format!("{what} (timing) has metric `{m}`, which callqa does not measure"),
+                        &format!("one of {}", crate::timing::Metric::names()),
+                    ),
+                    Some(_) => {}
+                }
+                if r.min.is_none() && r.max.is_none() {
+                    self.err(at, format!("{what} (timing) needs `min` or `max`"), "e.g. max = 8 for silence_max_s");
+                }
+                for (name, v) in [("min", r.min), ("max", r.max)] {
+                    if v.is_some_and(|v| !v.is_finite() || v < 0.0) {
+                        self.err(
+                            at,
+                            format!("{what} (timing) has {name} = {}, not a number ≥ 0", v.unwrap_or_default()),
+                            "e.g. max = 8",
+                        );
+                    }
+                }
+                if let (Some(lo), Some(hi)) = (r.min, r.max)
+                    && lo > hi
+                {
+                    self.err(at, format!("{what} (timing) has min = {lo} above max = {hi}"), "swap them");
                 }
             }
             RuleKind::TurnLength => {

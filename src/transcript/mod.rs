@@ -360,6 +360,12 @@ pub(crate) fn push_continuation(buf: &mut String, next: &str) {
     buf.push_str(next);
 }
 
+/// Parses a time (seconds, `mm:ss` or `hh:mm:ss`, optional fraction) into seconds: what a
+/// rubric example's `[start-end]` prefix holds.
+pub fn parse_time_secs(s: &str) -> Option<f64> {
+    parse_time(s)
+}
+
 /// Parses a time: seconds (`65`, `65.5`) or a clock `mm:ss` / `hh:mm:ss` with optional
 /// fraction (`.5` or SRT's `,500`). Returns seconds.
 pub(crate) fn parse_time(s: &str) -> Option<f64> {
