@@ -100,7 +100,7 @@ echo "spark-test.sh: corpus and reference ready after ${SECONDS}s" >&2
 sampler=""
 if $timing; then
     # The executor's memory: in local mode the driver's JVM is the executor.
-    (while :; do ps -C java -o rss= 2>/dev/null; sleep 0.5; done) >"$work/java.rss" &
+    (while :; do ps -C java -o rss= 2>/dev/null || true; sleep 0.5; done) >"$work/java.rss" &
     sampler=$!
 fi
 start=$EPOCHREALTIME
@@ -109,7 +109,7 @@ start=$EPOCHREALTIME
     --partitions "$partitions" --out out) >"$work/spark.log" 2>&1 \
     || { tail -50 "$work/spark.log" >&2; echo "spark-test.sh: the Spark job failed" >&2; exit 1; }
 spark_secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
-[ -z "$sampler" ] || kill "$sampler"
+[ -z "$sampler" ] || kill "$sampler" 2>/dev/null || true
 
 status=0
 for f in results.json calls.csv summary.md junit.xml report.html; do
