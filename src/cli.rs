@@ -340,7 +340,10 @@ pub fn run() -> i32 {
             if is_broken_pipe(&e) {
                 return 0;
             }
-            eprintln!("error: {e:#}");
+            // An error may quote input (a results.json value, a path): masked, cut short and
+            // with its control characters shown.
+            let message = report::redact::Redactor::default().message(&format!("{e:#}"));
+            eprintln!("error: {}", report::escape::terminal(&message));
             2
         }
     }
@@ -430,17 +433,22 @@ fn run_batch_with_rubric(args: &InputArgs) -> Result<(Results, CompiledRubric)> 
     errors.extend(batch.errors);
     let rubric_ref =
         RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
-    let mut results = Results::new(rubric_ref, batch.calls, errors, args.group_by.as_deref());
+    let redactor = redactor(args, &engine.rubric)?;
+    let mut results = Results::masked(rubric_ref, batch.calls, errors, args.group_by.as_deref(), redactor.as_ref());
     results.shard = args.shard;
-    if !args.show_pii {
-        let redactor =
-            report::redact::Redactor::with_rubric(&args.redact, &engine.rubric).context("invalid --redact pattern")?;
-        redactor.results(&mut results);
-    }
     for e in &results.errors {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", report::escape::terminal(&e.to_string()));
     }
     Ok((results, engine.rubric))
+}
+
+/// The masking of personal data the flags ask for: `None` with `--show-pii`.
+fn redactor(args: &InputArgs, rubric: &CompiledRubric) -> Result<Option<report::redact::Redactor>> {
+    if args.show_pii {
+        return Ok(None);
+    }
+    let r = report::redact::Redactor::with_rubric(&args.redact, rubric).context("invalid --redact pattern")?;
+    Ok(Some(r))
 }
 
 /// 2 when nothing could be scored, or with `--strict` when anything could not be read.
@@ -524,11 +532,7 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     let engine = Engine::new(rubric, read_options(input));
     let (inputs, mut errors) = expand_inputs(input)?;
     let stdin = read_stdin(&inputs)?;
-    let redactor = if input.show_pii {
-        None
-    } else {
-        Some(report::redact::Redactor::with_rubric(&input.redact, &engine.rubric).context("invalid --redact pattern")?)
-    };
+    let redactor = redactor(input, &engine.rubric)?;
     let group_by = input.group_by.as_deref();
     let rubric_ref =
         RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
@@ -538,11 +542,11 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     let format = args.format;
     let rubric_for_lines = rubric_ref.clone();
     let prepare = |mut c: callqa::eval::result::CallResult| {
-        // The aggregate sees the call as scored; the output, masked.
-        let summary = report::aggregate::CallSummary::of(&c, group_by);
+        // Masked before it is aggregated, as `report` and `merge` aggregate.
         if let Some(r) = &redactor {
             r.call(&mut c);
         }
+        let summary = report::aggregate::CallSummary::of(&c, group_by);
         // Rendered here, on the scoring thread: the rendering runs in parallel, and the call
         // is dropped by the thread that allocated it (a call freed on the writer thread took
         // the allocator's lock of the scoring thread's arena for every string in it).
@@ -602,11 +606,16 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     if let Some(e) = failure {
         return Err(e.into());
     }
+    if let Some(r) = &redactor {
+        for e in &mut errors {
+            r.error(e);
+        }
+    }
     report::sort_errors(&mut errors);
     for e in &errors {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", report::escape::terminal(&e.to_string()));
     }
-    let mut results = Results {
+    let results = Results {
         schema: report::SCHEMA.into(),
         rubric: rubric_ref,
         shard: input.shard,
@@ -614,10 +623,6 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
         aggregate: acc.finish(errors.len()),
         errors,
     };
-    if let Some(r) = &redactor {
-        // Masks the aggregate's messages and questions (there are no calls left to mask).
-        r.results(&mut results);
-    }
     match (json, plain) {
         (Some(w), _) => w.finish(&results.errors, &results.aggregate)?,
         (None, None) => {}
@@ -696,6 +701,23 @@ fn write_jsonl(results: &Results, out: &mut dyn Write) -> io::Result<()> {
     }
 }
 
+/// On SIGINT, removes the staging folder of a report set being written, then exits 130 as an
+/// interrupted program does: the destination keeps its previous set, and no temporary stays.
+fn remove_staging_on_sigint() {
+    #[cfg(unix)]
+    {
+        use signal_hook::{consts::SIGINT, iterator::Signals};
+        if let Ok(mut signals) = Signals::new([SIGINT]) {
+            std::thread::spawn(move || {
+                if signals.forever().next().is_some() {
+                    report::output::remove_staging();
+                    std::process::exit(130);
+                }
+            });
+        }
+    }
+}
+
 /// `score --framed --format jsonl -`: the pipe stage ([`callqa::pipe`]). Every frame gives one
 /// line on stdout, errors included, so the exit code is 0 unless `--strict` and a record failed.
 fn score_framed(args: &ScoreArgs) -> Result<i32> {
@@ -737,24 +759,58 @@ fn score_framed(args: &ScoreArgs) -> Result<i32> {
 }
 
 fn write_reports(dir: &Path, results: &Results, gate_outcome: Option<&gate::Outcome>) -> Result<()> {
-    let json = |o: &mut dyn Write| report::json::write(results, o);
-    let csv = |o: &mut dyn Write| report::csv::write(results, o);
-    let md = |o: &mut dyn Write| {
+    write_report_set(dir, results, &report::store::Calls::Memory(&results.calls), gate_outcome)
+}
+
+/// Writes the report set of `results` (whose aggregate and errors are whole) with the calls of
+/// `calls`, one format at a time, each reading the calls again: `report.html` is paged beyond
+/// [`report::html::PAGE_CALLS`] calls.
+fn write_report_set(
+    dir: &Path,
+    results: &Results,
+    calls: &report::store::Calls,
+    gate_outcome: Option<&gate::Outcome>,
+) -> Result<()> {
+    use report::html::Page;
+    remove_staging_on_sigint();
+    let json = |o: &mut (dyn Write + Send)| {
+        let mut w = report::json::StreamWriter::begin(o, &results.rubric, results.shard)?;
+        calls.each(0..calls.len(), &mut |c| w.call(c))?;
+        w.finish(&results.errors, &results.aggregate)
+    };
+    let csv = |o: &mut (dyn Write + Send)| report::csv::write_calls(results, calls, o);
+    let md = |o: &mut (dyn Write + Send)| {
         report::markdown::write(results, o)?;
         match gate_outcome {
             Some(g) => gate::write_markdown(g, o),
             None => Ok(()),
         }
     };
-    let junit = |o: &mut dyn Write| report::junit::write(results, o);
-    let html = |o: &mut dyn Write| report::html::write(results, o);
-    let files: [(&str, report::output::Render); 5] = [
-        ("results.json", &json),
-        ("calls.csv", &csv),
-        ("summary.md", &md),
-        ("junit.xml", &junit),
-        ("report.html", &html),
-    ];
+    let junit = |o: &mut (dyn Write + Send)| report::junit::write_calls(results, calls, o);
+    let pages = Page::count(calls.len());
+    let page = |number: usize, o: &mut (dyn Write + Send)| -> io::Result<()> {
+        let start = (number - 1) * report::html::PAGE_CALLS;
+        let on_page = Results {
+            schema: results.schema.clone(),
+            rubric: results.rubric.clone(),
+            shard: results.shard,
+            calls: calls.collect(start..start + report::html::PAGE_CALLS)?,
+            errors: results.errors.clone(),
+            aggregate: results.aggregate.clone(),
+        };
+        if pages == 1 {
+            report::html::write(&on_page, o)
+        } else {
+            report::html::write_page(&on_page, &Page { number, pages, calls: calls.len() }, o)
+        }
+    };
+    type PageRender<'p> = Box<dyn Fn(&mut (dyn Write + Send)) -> io::Result<()> + 'p>;
+    let html: Vec<(String, PageRender)> = (1..=pages)
+        .map(|n| (Page::file_name(n), Box::new(move |o: &mut (dyn Write + Send)| page(n, o)) as PageRender))
+        .collect();
+    let mut files: Vec<(&str, report::output::Render)> =
+        vec![("results.json", &json), ("calls.csv", &csv), ("summary.md", &md), ("junit.xml", &junit)];
+    files.extend(html.iter().map(|(name, render)| (name.as_str(), render.as_ref() as report::output::Render)));
     let written =
         report::output::write_dir(dir, &files).with_context(|| format!("writing reports to {}", dir.display()))?;
     for p in written {
@@ -763,18 +819,98 @@ fn write_reports(dir: &Path, results: &Results, gate_outcome: Option<&gate::Outc
     Ok(())
 }
 
+/// `report`: calls are scored, masked, aggregated and spilled to a temporary file as they come,
+/// so memory stays bounded however big the batch; each format then reads them back in turn.
+/// The bytes are those of collecting every call first (`merge` does).
 fn report_cmd(args: ReportArgs) -> Result<i32> {
-    let results = run_batch(&args.input)?;
+    remove_staging_on_sigint();
+    let input = &args.input;
+    let rubric = load_rubric(input.rubric.as_ref())?;
+    let engine = Engine::new(rubric, read_options(input));
+    let (inputs, mut errors) = expand_inputs(input)?;
+    let stdin = read_stdin(&inputs)?;
+    let redactor = redactor(input, &engine.rubric)?;
+    let group_by = input.group_by.as_deref();
+    let rubric_ref =
+        RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
+    if let Some(s) = input.shard {
+        errors.retain(|e| s.contains(&e.source));
+    }
+    let prepare = |mut c: callqa::eval::result::CallResult| -> io::Result<(report::aggregate::CallSummary, Vec<u8>)> {
+        // Masked before it is aggregated or written anywhere.
+        if let Some(r) = &redactor {
+            r.call(&mut c);
+        }
+        let summary = report::aggregate::CallSummary::of(&c, group_by);
+        let mut line = Vec::with_capacity(4096);
+        serde_json::to_writer(&mut line, &c)?;
+        line.push(b'\n');
+        Ok((summary, line))
+    };
+    let parent = match args.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
+    let mut spill =
+        report::store::Spill::new_in(&parent).with_context(|| format!("a temporary file in {}", parent.display()))?;
+    let mut acc = report::aggregate::Accumulator::new(group_by);
+    let mut failure: Option<io::Error> = None;
+    let progress = progress::Bar::for_inputs(&inputs);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(input.threads.unwrap_or(0)).build()?;
+    pool.install(|| {
+        batch::stream(&engine, &inputs, stdin.as_deref(), input.shard, &prepare, &progress, &mut |r| match r {
+            Ok(Ok((summary, line))) => {
+                acc.add(&summary);
+                progress.call_done();
+                if failure.is_none()
+                    && let Err(e) = spill.push_line(&line)
+                {
+                    failure = Some(e);
+                }
+            }
+            Ok(Err(e)) => failure = failure.take().or(Some(e)),
+            Err(e) => errors.push(e),
+        });
+    });
+    progress.finish();
+    if let Some(e) = failure {
+        return Err(anyhow::Error::from(e).context("spilling calls to a temporary file"));
+    }
+    if let Some(r) = &redactor {
+        for e in &mut errors {
+            r.error(e);
+        }
+    }
+    report::sort_errors(&mut errors);
+    for e in &errors {
+        eprintln!("error: {}", report::escape::terminal(&e.to_string()));
+    }
+    let spilled = spill.finish()?;
+    let calls = report::store::Calls::Spilled(&spilled);
+    let mut results = Results {
+        schema: report::SCHEMA.into(),
+        rubric: rubric_ref,
+        shard: input.shard,
+        calls: Vec::new(),
+        aggregate: acc.finish(errors.len()),
+        errors,
+    };
     // A shard always writes its part, even one whose share holds only input errors: those
     // errors belong to the day's numbers, and `merge` counts them.
-    let sharded = args.input.shard.is_some();
-    if !sharded {
-        input_exit(&results, args.input.strict)?;
+    let sharded = input.shard.is_some();
+    let a = &results.aggregate;
+    if !sharded && a.errors > 0 && (input.strict || a.calls == 0) {
+        return Err(Exit(2).into());
+    }
+    // A baseline is compared call by call: only then are the calls held.
+    if thresholds(&args.gate)?.is_some_and(|t| t.baseline.is_some()) {
+        results.calls = calls.collect(0..calls.len())?;
     }
     let mut gate_text = Vec::new();
     let outcome = apply_gate(&results, &args.gate, &mut gate_text)?;
-    write_reports(&args.out, &results, outcome.as_ref())?;
-    if sharded && args.input.strict && !results.errors.is_empty() {
+    write_report_set(&args.out, &results, &calls, outcome.as_ref())?;
+    if sharded && input.strict && !results.errors.is_empty() {
         return Err(Exit(2).into());
     }
     let stdout = io::stdout();
@@ -852,8 +988,16 @@ fn explain(args: ExplainArgs) -> Result<i32> {
     use std::io::IsTerminal;
     let (results, rubric) = run_batch_with_rubric(&args.input)?;
     input_exit(&results, args.input.strict)?;
-    let calls: Vec<_> =
-        results.calls.iter().filter(|c| args.call_id.as_ref().is_none_or(|id| &c.call_id == id)).collect();
+    // Call ids are masked like the rest of the output: `--call` names a call by its id as
+    // given or as shown.
+    let masked_id = match (&args.call_id, redactor(&args.input, &rubric)?) {
+        (Some(id), Some(r)) => Some(r.text(id, &[])),
+        _ => None,
+    };
+    let wanted = |c: &&callqa::eval::result::CallResult| {
+        args.call_id.as_ref().is_none_or(|id| &c.call_id == id || masked_id.as_ref() == Some(&c.call_id))
+    };
+    let calls: Vec<_> = results.calls.iter().filter(wanted).collect();
     if calls.is_empty() {
         let ids: Vec<&str> = results.calls.iter().map(|c| c.call_id.as_str()).take(20).collect();
         bail!("no call with id `{}`; calls in the input: {}", args.call_id.unwrap_or_default(), ids.join(", "));
@@ -898,7 +1042,7 @@ fn calibrate(args: CalibrateArgs) -> Result<i32> {
     {
         bail!("--min-agreement {m} must be a fraction between 0 and 1");
     }
-    let labels = match callqa::calibrate::load_labels(&args.labels) {
+    let mut labels = match callqa::calibrate::load_labels(&args.labels) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
@@ -907,6 +1051,12 @@ fn calibrate(args: CalibrateArgs) -> Result<i32> {
     };
     let (results, rubric) = run_batch_with_rubric(&args.input)?;
     input_exit(&results, args.input.strict)?;
+    // The scored calls' ids are masked: so are the labels', to match them.
+    if let Some(r) = redactor(&args.input, &rubric)? {
+        for l in &mut labels {
+            l.call_id = r.text(&l.call_id, &[]);
+        }
+    }
     let report = callqa::calibrate::compare(&labels, &results.calls, &rubric);
     if report.calls.matched == 0 {
         // Comparing nothing would "agree" vacuously: a CI check must not pass on it.

@@ -139,6 +139,10 @@ struct Ctx<'a> {
 /// `rubric` should be the rubric the call was scored with: rule lines and help are looked up
 /// in it by the findings' rule ids (a rule it lacks is shown without a line).
 pub fn explain(call: &CallResult, rubric: &CompiledRubric, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    // Control characters of the input (a colour or hyperlink sequence, BEL) are shown, one
+    // picture per character, so they cannot drive the terminal and spans still line up.
+    let visible = crate::report::escape::terminal_call(call);
+    let call = &visible;
     let last_turn = call.turns.len().saturating_sub(1);
     let cx = Ctx { call, rubric, p: Paint { color }, gw: last_turn.to_string().len().max(2) };
     cx.header(out)?;

@@ -402,12 +402,13 @@ pub fn write_outcome(o: &Outcome, out: &mut dyn Write) -> io::Result<()> {
 
 /// Writes the gate outcome as Markdown (appended to `summary.md`).
 pub fn write_markdown(o: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+    use crate::report::escape::md_code;
     use crate::report::markdown::cell;
     writeln!(out, "\n### Gate: {}\n", if o.held { "held ✅" } else { "FAILED ❌" })?;
     if !o.checks.is_empty() {
         writeln!(out, "| check | result | value |\n|---|---|---|")?;
         for c in &o.checks {
-            writeln!(out, "| {} | {} | {} |", c.name, if c.ok { "ok" } else { "**fail**" }, cell(&c.detail))?;
+            writeln!(out, "| {} | {} | {} |", cell(&c.name), if c.ok { "ok" } else { "**fail**" }, cell(&c.detail))?;
         }
     }
     if let Some(d) = &o.diff {
@@ -416,8 +417,8 @@ pub fn write_markdown(o: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             for x in &d.pass_to_fail {
                 writeln!(
                     out,
-                    "- `{}` ({}): {}",
-                    cell(&x.call_id),
+                    "- {} ({}): {}",
+                    md_code(&x.call_id),
                     cell(&x.source),
                     cell(x.top_finding.as_deref().unwrap_or(""))
                 )?;
@@ -426,7 +427,7 @@ pub fn write_markdown(o: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         if !d.new_findings.is_empty() {
             writeln!(out, "\n**New findings:**\n")?;
             for c in &d.new_findings {
-                writeln!(out, "- `{}` {}: {}", cell(&c.call_id), c.code, cell(&c.message))?;
+                writeln!(out, "- {} {}: {}", md_code(&c.call_id), cell(&c.code), cell(&c.message))?;
             }
         }
     }

@@ -51,8 +51,13 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<crate::error::Input
             return;
         }
     };
+    // callqa's own reports (`report --out` inside an input folder) are not inputs.
+    let own = crate::report::output::own_reports(dir);
     for entry in entries.flatten() {
         let path = entry.path();
+        if own.contains(&path) || is_staging(&path) {
+            continue;
+        }
         if path.is_dir() {
             walk(&path, out, errors);
         } else if is_transcript(&path) {
@@ -67,4 +72,9 @@ fn is_transcript(path: &Path) -> bool {
         return false;
     }
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// A staging folder of a report set being written (or left by a killed run).
+fn is_staging(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(crate::report::output::STAGING_PREFIX))
 }

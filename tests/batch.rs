@@ -43,8 +43,9 @@ fn report_writes_every_format_and_each_parses() {
 
     let md = fs::read_to_string(tmp.path().join("summary.md")).unwrap();
     assert!(md.contains("### Script steps") && md.contains("| greeting |"));
-    // No temporary files are left behind.
-    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 5);
+    // No temporary files are left behind: the five reports and the manifest that names the set.
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 6);
+    assert!(tmp.path().join("manifest.json").is_file());
 }
 
 #[test]

@@ -49,13 +49,68 @@ pub fn escape(s: &str) -> String {
 pub fn render(results: &Results) -> String {
     let mut page = String::with_capacity(64 * 1024 + results.calls.len() * 16 * 1024);
     // Writing into a String cannot fail.
-    let _ = page_into(results, &mut page);
+    let _ = page_into(results, None, &mut page);
     page
 }
 
 /// Writes `report.html`.
 pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(render(results).as_bytes())
+}
+
+/// Calls on one page of `report.html`: beyond this, the call list continues on
+/// `report-2.html`, `report-3.html` … (each page with the whole overview).
+pub const PAGE_CALLS: usize = 2000;
+
+/// Which page of a paged report a page is.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    /// 1-based page number.
+    pub number: usize,
+    /// Number of pages.
+    pub pages: usize,
+    /// Calls in the whole batch.
+    pub calls: usize,
+}
+
+impl Page {
+    /// The file name of page `number` (1 is `report.html`).
+    pub fn file_name(number: usize) -> String {
+        if number <= 1 { "report.html".to_string() } else { format!("report-{number}.html") }
+    }
+
+    /// The pages `calls` calls take.
+    pub fn count(calls: usize) -> usize {
+        calls.div_ceil(PAGE_CALLS).max(1)
+    }
+}
+
+/// Writes one page of a paged `report.html`: the overview of the whole batch (in `results`'
+/// aggregate and errors), the page's calls (`results.calls`) and links to every page.
+pub fn write_page(results: &Results, page: &Page, out: &mut dyn Write) -> io::Result<()> {
+    let mut text = String::with_capacity(64 * 1024 + results.calls.len() * 16 * 1024);
+    let _ = page_into(results, Some(page), &mut text);
+    out.write_all(text.as_bytes())
+}
+
+/// The links between pages, above the call list.
+fn pager(page: &Page, o: &mut String) -> fmt::Result {
+    let first = (page.number - 1) * PAGE_CALLS + 1;
+    let last = (page.number * PAGE_CALLS).min(page.calls);
+    write!(
+        o,
+        "<nav class=\"pager\" aria-label=\"pages\"><p>通话 {first}–{last} / {}（第 {} / {} 页，每页 {PAGE_CALLS} 通）：",
+        page.calls, page.number, page.pages
+    )?;
+    for n in 1..=page.pages {
+        if n == page.number {
+            write!(o, " <strong>{n}</strong>")?;
+        } else {
+            write!(o, " <a href=\"{}\">{n}</a>", Page::file_name(n))?;
+        }
+    }
+    o.push_str("</p></nav>\n");
+    Ok(())
 }
 
 /// The font stack: system UI fonts, then the system CJK fonts of macOS, Windows and Linux.
@@ -363,7 +418,7 @@ fn highlight(text: &str, findings: &[&Finding]) -> String {
     out
 }
 
-fn page_into(r: &Results, o: &mut String) -> fmt::Result {
+fn page_into(r: &Results, page: Option<&Page>, o: &mut String) -> fmt::Result {
     let title = format!("callqa 质检报告 · {}", r.rubric.id);
     writeln!(
         o,
@@ -377,6 +432,9 @@ fn page_into(r: &Results, o: &mut String) -> fmt::Result {
     header(r, o)?;
     o.push_str("<main class=\"wrap\">\n");
     overview(r, o)?;
+    if let Some(p) = page {
+        pager(p, o)?;
+    }
     calls_table(r, o)?;
     details(r, o)?;
     o.push_str("</main>\n");

@@ -2,15 +2,22 @@
 //! findings), one test case per input error, so CI systems show callqa results natively.
 
 use super::Results;
+use super::store::Calls;
 use crate::eval::result::Verdict;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::io::{self, Write};
 
 /// Writes the JUnit XML.
 pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
+    write_calls(results, &Calls::Memory(&results.calls), out)
+}
+
+/// Writes the JUnit XML of `results` with the test cases of `calls` (read one at a time; only
+/// the test cases are held).
+pub fn write_calls(results: &Results, calls: &Calls, out: &mut dyn Write) -> io::Result<()> {
     let mut report = Report::new(format!("callqa {}", results.rubric.id));
     let mut suite = TestSuite::new(format!("{} v{}", results.rubric.id, results.rubric.version));
-    for c in &results.calls {
+    calls.each(0..calls.len(), &mut |c| {
         let status = match c.verdict {
             Verdict::Pass => TestCaseStatus::success(),
             Verdict::Fail => {
@@ -39,7 +46,8 @@ pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
         let mut case = TestCase::new(c.call_id.clone(), status);
         case.set_classname(c.source.clone());
         suite.add_test_case(case);
-    }
+        Ok(())
+    })?;
     for e in &results.errors {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
         s.set_message(e.message.clone());

@@ -15,9 +15,9 @@ pub fn top_finding(c: &CallResult) -> Option<String> {
         .map(|f| format!("{}: {}", f.code, f.message))
 }
 
-/// Escapes text for a Markdown table cell.
+/// Escapes text for a Markdown table cell ([`super::escape::md_text`]).
 pub fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('|', "\\|").replace('\n', " ").replace('<', "&lt;").replace('>', "&gt;")
+    super::escape::md_text(s)
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -77,21 +77,21 @@ fn write_timing(
 /// Writes the summary.
 pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
     let a = &results.aggregate;
-    writeln!(out, "## callqa: {} v{}\n", results.rubric.id, results.rubric.version)?;
+    writeln!(out, "## callqa: {} v{}\n", cell(&results.rubric.id), cell(&results.rubric.version))?;
     overview(a, out)?;
 
     writeln!(out, "\n### Criteria\n\n| criterion | passed | failed | n/a | pass rate |\n|---|---:|---:|---:|---:|")?;
     for c in &a.criteria {
-        writeln!(out, "| {} | {} | {} | {} | {} |", c.id, c.passed, c.failed, c.na, pct(c.pass_rate))?;
+        writeln!(out, "| {} | {} | {} | {} | {} |", cell(&c.id), c.passed, c.failed, c.na, pct(c.pass_rate))?;
     }
     writeln!(out, "\n### Script steps (in script order)\n\n| step | covered | rate |\n|---|---:|---:|")?;
     for s in &a.steps {
-        writeln!(out, "| {} | {} | {:.1}% |", s.id, s.covered, s.rate * 100.0)?;
+        writeln!(out, "| {} | {} | {:.1}% |", cell(&s.id), s.covered, s.rate * 100.0)?;
     }
     if !a.findings.is_empty() {
         writeln!(out, "\n### Findings by code\n\n| code | severity | findings | calls |\n|---|---|---:|---:|")?;
         for f in &a.findings {
-            writeln!(out, "| {} | {} | {} | {} |", f.code, f.severity.as_str(), f.count, f.calls)?;
+            writeln!(out, "| {} | {} | {} | {} |", cell(&f.code), f.severity.as_str(), f.count, f.calls)?;
         }
     }
     if let Some(t) = &a.timing {
@@ -100,7 +100,7 @@ pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "\n### End conditions\n\n| end condition | calls |\n|---|---:|")?;
     for e in &a.end_conditions {
-        writeln!(out, "| {} | {} |", e.id, e.count)?;
+        writeln!(out, "| {} | {} |", cell(&e.id), e.count)?;
     }
     if !a.worst.is_empty() {
         writeln!(out, "\n### Lowest-scoring failed calls\n\n| call | score | top finding |\n|---|---:|---|")?;
@@ -110,7 +110,14 @@ pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
                 (Some(c), Some(m)) => format!("{c}: {m}"),
                 _ => String::new(),
             };
-            writeln!(out, "| `{}` ({}) | {} | {} |", cell(&w.call_id), cell(&w.source), score, cell(&top))?;
+            writeln!(
+                out,
+                "| {} ({}) | {} | {} |",
+                super::escape::md_code(&w.call_id),
+                cell(&w.source),
+                score,
+                cell(&top)
+            )?;
         }
     }
     if !a.unmatched_questions.is_empty() {
@@ -120,11 +127,11 @@ pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     if !a.groups.is_empty() {
-        writeln!(out, "\n### By {}\n", a.groups[0].field)?;
+        writeln!(out, "\n### By {}\n", cell(&a.groups[0].field))?;
         writeln!(
             out,
             "| {} | calls | passed | pass rate | mean score |\n|---|---:|---:|---:|---:|",
-            a.groups[0].field
+            cell(&a.groups[0].field)
         )?;
         for g in &a.groups {
             let ga = &g.aggregate;
@@ -135,7 +142,7 @@ pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
     if !results.errors.is_empty() {
         writeln!(out, "\n### Input errors\n")?;
         for e in &results.errors {
-            writeln!(out, "- `{}`: {}", cell(&e.source), cell(&e.message))?;
+            writeln!(out, "- {}: {}", super::escape::md_code(&e.source), cell(&e.message))?;
         }
     }
     Ok(())

@@ -3,12 +3,14 @@
 
 pub mod aggregate;
 pub mod csv;
+pub mod escape;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod output;
 pub mod redact;
+pub mod store;
 pub mod table;
 pub mod timeline;
 
@@ -73,11 +75,19 @@ pub fn sort_errors(errors: &mut [InputError]) {
 impl Results {
     /// Builds the batch model: orders calls and errors by source, then computes the aggregate
     /// (per `group_by` meta field when given).
-    pub fn new(
+    pub fn new(rubric: RubricRef, calls: Vec<CallResult>, errors: Vec<InputError>, group_by: Option<&str>) -> Self {
+        Results::masked(rubric, calls, errors, group_by, None)
+    }
+
+    /// [`Results::new`], masking personal data with `redactor` (when given) after duplicate ids
+    /// are found and before anything is aggregated: the aggregate (groups, questions, worst
+    /// calls) then holds only masked text, exactly as a merge of masked shards computes it.
+    pub fn masked(
         rubric: RubricRef,
         mut calls: Vec<CallResult>,
         mut errors: Vec<InputError>,
         group_by: Option<&str>,
+        redactor: Option<&redact::Redactor>,
     ) -> Self {
         calls.sort_by(|a, b| source_key(&a.source).cmp(&source_key(&b.source)).then_with(|| a.call_id.cmp(&b.call_id)));
         // A call id names one call: a later call with the same id is reported, not scored twice
@@ -99,7 +109,15 @@ impl Results {
                 }
             }
         }
-        let calls = kept;
+        let mut calls = kept;
+        if let Some(r) = redactor {
+            for c in &mut calls {
+                r.call(c);
+            }
+            for e in &mut errors {
+                r.error(e);
+            }
+        }
         sort_errors(&mut errors);
         let aggregate = aggregate::aggregate(&calls, &errors, group_by);
         Results { schema: SCHEMA.into(), rubric, shard: None, calls, errors, aggregate }

@@ -15,8 +15,16 @@ fn fmt_score(s: Option<f64>) -> String {
     s.map_or_else(|| "n/a".to_string(), |v| format!("{v:.1}"))
 }
 
-/// Writes one call: header line, steps, criteria, findings.
+/// Writes one call: header line, steps, criteria, findings. The tables are drawn first and
+/// written with their control characters shown ([`super::escape::terminal`]): a call id, a
+/// turn or a file name cannot send a terminal sequence.
 pub fn write_call(call: &CallResult, out: &mut dyn Write) -> io::Result<()> {
+    let mut drawn = Vec::with_capacity(4096);
+    draw_call(call, &mut drawn)?;
+    out.write_all(super::escape::terminal(&String::from_utf8_lossy(&drawn)).as_bytes())
+}
+
+fn draw_call(call: &CallResult, out: &mut dyn Write) -> io::Result<()> {
     let verdict = match call.verdict {
         Verdict::Pass => "PASS",
         Verdict::Fail => "FAIL",
@@ -116,7 +124,12 @@ pub fn write_summary(results: &Results, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "{} calls: {} passed, {} failed; {} input errors (rubric {} v{})",
-        a.calls, a.passed, a.failed, a.errors, results.rubric.id, results.rubric.version
+        a.calls,
+        a.passed,
+        a.failed,
+        a.errors,
+        super::escape::terminal_line(&results.rubric.id),
+        super::escape::terminal_line(&results.rubric.version)
     )
 }
 
@@ -125,8 +138,14 @@ fn pct(x: Option<f64>) -> String {
 }
 
 /// Writes the batch aggregate: overview, criteria, step funnel, findings, end conditions,
-/// worst calls and groups.
+/// worst calls and groups (control characters shown, as in [`write_call`]).
 pub fn write_aggregate(results: &Results, out: &mut dyn Write) -> io::Result<()> {
+    let mut drawn = Vec::with_capacity(4096);
+    draw_aggregate(results, &mut drawn)?;
+    out.write_all(super::escape::terminal(&String::from_utf8_lossy(&drawn)).as_bytes())
+}
+
+fn draw_aggregate(results: &Results, out: &mut dyn Write) -> io::Result<()> {
     let a = &results.aggregate;
     let mut t = table();
     t.set_header(vec!["calls", "passed", "failed", "pass rate", "auto-fail", "errors", "mean", "median", "p10", "p90"]);
