@@ -264,7 +264,7 @@ fn number() -> impl Strategy<Value = String> {
                 1 => char::from_u32(u32::from('０') + u32::from(d)).unwrap(),
                 2 => chinese[d as usize],
                 _ => {
-                    if i % 2 == 0 {
+                    if i.is_multiple_of(2) {
                         char::from(b'0' + d)
                     } else {
                         chinese[d as usize]
