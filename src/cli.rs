@@ -706,6 +706,12 @@ fn write_jsonl(results: &Results, out: &mut dyn Write) -> io::Result<()> {
 fn remove_staging_on_sigint() {
     #[cfg(unix)]
     {
+        // Once: `report` asks for it before scoring and again before writing.
+        static INSTALLED: std::sync::Once = std::sync::Once::new();
+        INSTALLED.call_once(install);
+    }
+    #[cfg(unix)]
+    fn install() {
         use signal_hook::{consts::SIGINT, iterator::Signals};
         if let Ok(mut signals) = Signals::new([SIGINT]) {
             std::thread::spawn(move || {
