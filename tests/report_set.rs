@@ -166,3 +166,25 @@ fn kill_9_while_writing_leaves_the_old_set_whole() {
     let (dir, _) = interrupt_while_writing("KILL");
     assert_whole_set(&dir.path().join("out"));
 }
+
+#[test]
+fn beyond_two_thousand_calls_report_html_pages_its_call_list() {
+    let dir = tempfile::tempdir().unwrap();
+    batch(&dir.path().join("many.jsonl"), 2001, 2);
+    let out = dir.path().join("out");
+    callqa().arg("report").arg(dir.path().join("many.jsonl")).arg("--out").arg(&out).assert().code(0);
+    let first = fs::read_to_string(out.join("report.html")).unwrap();
+    let second = fs::read_to_string(out.join("report-2.html")).unwrap();
+    assert!(!out.join("report-3.html").exists());
+    // Each page has the whole overview and its own calls, and links to the other page.
+    for page in [&first, &second] {
+        assert!(page.contains("id=\"overview\"") && page.contains("2001 通通话"));
+    }
+    assert!(first.contains("<a href=\"report-2.html\">2</a>") && second.contains("<a href=\"report.html\">1</a>"));
+    assert_eq!(first.matches("<details class=\"call").count(), 2000);
+    assert_eq!(second.matches("<details class=\"call").count(), 1);
+    let manifest: Value = serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["files"].as_array().unwrap().len(), 6);
+    let results: Value = serde_json::from_slice(&fs::read(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(results["calls"].as_array().unwrap().len(), 2001, "results.json holds every call");
+}
