@@ -564,6 +564,13 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     };
     // JSON Lines has a line for every record: the inputs that could not be walked come first.
     let jsonl = format == Format::Jsonl;
+    // Errors are masked as they come, before any format or stderr shows them.
+    let mask_error = |e: &mut callqa::error::InputError| {
+        if let Some(r) = &redactor {
+            r.error(e);
+        }
+    };
+    errors.iter_mut().for_each(mask_error);
     if jsonl && let Some(o) = &mut plain {
         for e in &errors {
             report::json::write_error_line(e, &rubric_ref, &mut **o)?;
@@ -590,7 +597,8 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
                     failure = Some(e);
                 }
             }
-            Err(e) => {
+            Err(mut e) => {
+                mask_error(&mut e);
                 if jsonl
                     && failure.is_none()
                     && let Some(o) = &mut plain
@@ -605,11 +613,6 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     progress.finish();
     if let Some(e) = failure {
         return Err(e.into());
-    }
-    if let Some(r) = &redactor {
-        for e in &mut errors {
-            r.error(e);
-        }
     }
     report::sort_errors(&mut errors);
     for e in &errors {
