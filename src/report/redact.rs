@@ -1045,6 +1045,7 @@ mod tests {
             message: format!("quoted: {}", excerpt(&long, 0, long.chars().count())),
             rule: "x".into(),
             help: None,
+            at_s: None,
         });
         Redactor::default().call(&mut call);
         let f = call.findings.last().unwrap();
