@@ -222,6 +222,11 @@ impl Ctx<'_> {
             }
             return format!("built-in check {}", f.rule);
         }
+        if let Some(end_id) = f.rule.strip_prefix("end_conditions.")
+            && let Some(end) = self.rubric.ends.iter().find(|e| e.id == end_id)
+        {
+            return format!("{path}:{} end condition {}", end.line, end.id);
+        }
         match self.rubric.rules.iter().find(|r| r.id == f.rule) {
             Some(r) => format!("{path}:{} rule {}", r.line, r.id),
             None => format!("rule {}", f.rule),

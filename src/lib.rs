@@ -20,6 +20,7 @@ pub mod authoring;
 pub mod batch;
 pub mod calibrate;
 pub mod codes;
+pub mod dialogue;
 pub mod engine;
 pub mod error;
 pub mod eval;

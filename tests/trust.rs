@@ -8,12 +8,12 @@ use serde_json::Value;
 /// Agreements reached on the held-out `fixtures/test` split (never tuned on) when this floor
 /// was set: a change that lowers any of them fails CI.
 const TEST_FLOOR: &[(&str, u64)] = &[
-    ("verdict", 33),
-    ("end_condition", 35),
+    ("verdict", 35),
+    ("end_condition", 37),
     ("steps", 38),
     ("style", 38),
-    ("overpromise", 35),
-    ("privacy", 35),
+    ("overpromise", 37),
+    ("privacy", 36),
     ("answers", 36),
     ("ending", 36),
     ("customer_style", 6),

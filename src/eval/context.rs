@@ -1,8 +1,10 @@
 //! One call, analyzed once: every turn normalized and segmented, every phrase set matched
 //! once, every signal evaluated once. Criteria only look things up here.
 
+use crate::dialogue::{self, ActAt, Dialogue};
 use crate::rubric::compile::{CompiledCues, CompiledRubric};
-use crate::rubric::model::RoleSel;
+use crate::rubric::model::{RoleSel, SignalAct};
+use crate::text::contact_id;
 use crate::text::matcher::MatchKind;
 use crate::text::segment::Analyzed;
 use crate::text::similarity::TurnGrams;
@@ -74,6 +76,9 @@ pub struct TurnAnalysis {
     pub text: Analyzed,
     /// Per phrase set: the phrase ids that occur.
     hits: Vec<SetHits>,
+    /// Per phrase set: every occurrence in text order (id, start, end, kind, negated), for the
+    /// matchers that judge each occurrence on its own ([`CallContext::occurrences`]).
+    all_hits: Vec<Vec<(u32, PhraseHit, bool)>>,
     /// The turn prepared for similarity to model lines (on first use: calls whose matchers
     /// all match by phrase never need it).
     grams: OnceCell<TurnGrams>,
@@ -90,8 +95,11 @@ pub struct CallContext<'a> {
     pub transcript: &'a Transcript,
     /// Per turn.
     pub turns: Vec<TurnAnalysis>,
-    /// Per signal: the turns where it fired, with the match.
+    /// Per signal: the turns where it fired, with the match (a signal that declares a dialogue
+    /// act only where the act counts, [`dialogue::act_counts`]).
     pub signals: Vec<Vec<(usize, CueMatch)>>,
+    /// Where the call stands turn by turn.
+    pub dialogue: Dialogue,
 }
 
 fn kind_via(k: MatchKind) -> Via {
@@ -111,8 +119,10 @@ impl<'a> CallContext<'a> {
             .map(|t| {
                 let text = rubric.analyzer.analyze(&t.text);
                 let mut hits = Vec::with_capacity(rubric.sets.len());
+                let mut all_hits = Vec::with_capacity(rubric.sets.len());
                 for (set, texts) in rubric.sets.iter().zip(&rubric.phrase_text) {
                     let mut found: SetHits = Vec::new();
+                    let mut every = Vec::new();
                     if !set.is_empty() {
                         // `find` reports hits in text order, so the first one seen is the first.
                         for h in set.find(&text) {
@@ -120,6 +130,7 @@ impl<'a> CallContext<'a> {
                                 continue;
                             }
                             let hit = (h.start, h.end, h.kind);
+                            every.push((h.id, hit, h.negated));
                             match found.iter_mut().find(|e| e.0 == h.id) {
                                 Some(e) => {
                                     if !h.negated && e.1.is_none() {
@@ -132,13 +143,14 @@ impl<'a> CallContext<'a> {
                         found.sort_unstable_by_key(|e| e.0);
                     }
                     hits.push(found);
+                    all_hits.push(every);
                 }
                 let similarity = vec![OnceCell::new(); rubric.models.len()];
-                TurnAnalysis { text, hits, grams: OnceCell::new(), similarity }
+                TurnAnalysis { text, hits, all_hits, grams: OnceCell::new(), similarity }
             })
             .collect();
-        let mut ctx = CallContext { rubric, transcript, turns, signals: Vec::new() };
-        ctx.signals = rubric
+        let mut ctx = CallContext { rubric, transcript, turns, signals: Vec::new(), dialogue: Dialogue::default() };
+        let mut signals: Vec<Vec<(usize, CueMatch)>> = rubric
             .signals
             .iter()
             .map(|s| {
@@ -148,7 +160,61 @@ impl<'a> CallContext<'a> {
                     .collect()
             })
             .collect();
+        ctx.add_spoken_contacts(&mut signals);
+        let captured = rubric
+            .signals
+            .iter()
+            .zip(&signals)
+            .filter(|(s, _)| s.act == Some(SignalAct::ContactGiven))
+            .filter_map(|(_, occ)| occ.first().map(|(t, _)| *t))
+            .min();
+        let mut declared = Vec::new();
+        for (s, occ) in rubric.signals.iter().zip(signals.iter_mut()) {
+            let Some(act) = s.act else { continue };
+            occ.retain(|&(t, m)| {
+                dialogue::act_counts(act, &ctx.turns[t].text, m.start, m.end, captured.is_some_and(|c| c < t))
+            });
+            declared.extend(occ.iter().map(|&(t, m)| ActAt { turn: t, start: m.start, end: m.end, act }));
+        }
+        let analyzed: Vec<&Analyzed> = ctx.turns.iter().map(|t| &t.text).collect();
+        let roles: Vec<Role> = transcript.turns.iter().map(|t| t.role).collect();
+        let dialogue = Dialogue::new(&analyzed, &roles, &declared);
+        ctx.signals = signals;
+        ctx.dialogue = dialogue;
         ctx
+    }
+
+    /// Adds to every `contact_given` signal the customer turns that say a contact id
+    /// ([`contact_id::spoken_ids`]: spelled letters, Chinese digits, 杠/下划线) where the turn or
+    /// the agent's request before it names a contact channel.
+    fn add_spoken_contacts(&self, signals: &mut [Vec<(usize, CueMatch)>]) {
+        let given: Vec<usize> = (0..self.rubric.signals.len())
+            .filter(|&i| self.rubric.signals[i].act == Some(SignalAct::ContactGiven))
+            .collect();
+        if given.is_empty() {
+            return;
+        }
+        for t in 0..self.turns.len() {
+            if self.role(t) != Role::Customer {
+                continue;
+            }
+            let text = &self.turns[t].text;
+            let found = contact_id::spoken_ids(text).first().copied().or_else(|| contact_id::same_as_phone(text));
+            let Some((start, end)) = found else { continue };
+            let asked_before = (0..t).rev().find(|&p| self.role(p) == Role::Agent);
+            let context = contact_id::has_context(text)
+                || asked_before.is_some_and(|p| contact_id::has_context(&self.turns[p].text));
+            if !context {
+                continue;
+            }
+            let m = CueMatch { start, end, confidence: 1.0, via: Via::Regex };
+            for &i in &given {
+                if !signals[i].iter().any(|(x, _)| *x == t) {
+                    let at = signals[i].partition_point(|(x, _)| *x < t);
+                    signals[i].insert(at, (t, m));
+                }
+            }
+        }
     }
 
     /// The role of turn `t`.
@@ -199,7 +265,12 @@ impl<'a> CallContext<'a> {
 
     /// Whether matcher `cues` matches turn `t`, and where.
     pub fn matches(&self, cues: &CompiledCues, t: usize) -> Option<CueMatch> {
-        if self.first_of(cues, t, &cues.none).is_some() {
+        self.matches_unless(cues, t, true)
+    }
+
+    /// [`CallContext::matches`], with the matcher's `none` vetoing the turn or not.
+    fn matches_unless(&self, cues: &CompiledCues, t: usize, veto: bool) -> Option<CueMatch> {
+        if veto && self.first_of(cues, t, &cues.none).is_some() {
             return None;
         }
         let phrase_match = self.phrase_part(cues, t);
@@ -300,6 +371,63 @@ impl<'a> CallContext<'a> {
         let union_end = hits.iter().map(|h| h.1).max().unwrap_or(end);
         let end = if union_end - start <= 24 { union_end } else { end };
         Some(CueMatch { start, end, confidence, via })
+    }
+
+    /// Every place in turn `t` where a matcher that forbids something matches, in text order,
+    /// each judged on its own: an occurrence of an `any` phrase or a regex match (negated
+    /// phrases skipped unless `negation = false`), or, for matchers built of `all`/`groups`,
+    /// the one match of [`CallContext::matches`]. `none` exempts only the clause it occurs in:
+    /// an approved line (月底绝不断网) covers its own words, never the rest of the turn.
+    pub fn occurrences(&self, cues: &CompiledCues, t: usize) -> Vec<CueMatch> {
+        let text = &self.turns[t].text;
+        let exempt: Vec<(usize, usize)> = self.turns[t]
+            .all_hits
+            .get(cues.set)
+            .map(|hits| {
+                hits.iter()
+                    .filter(|(id, _, negated)| cues.none.binary_search(id).is_ok() && !(cues.negation && *negated))
+                    .filter_map(|&(_, (s, _, _), _)| text.clause_at(s))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let in_exempt = |m: &CueMatch| exempt.iter().any(|&(a, b)| m.start >= a && m.start < b);
+        let mut out: Vec<CueMatch> = Vec::new();
+        if cues.all.is_empty() && cues.groups.is_empty() && cues.models.is_empty() {
+            if let Some(hits) = self.turns[t].all_hits.get(cues.set) {
+                for &(id, (s, e, k), negated) in hits {
+                    if cues.any.binary_search(&id).is_ok() && !(cues.negation && negated) {
+                        out.push(CueMatch { start: s, end: e, confidence: kind_via(k).confidence(), via: kind_via(k) });
+                    }
+                }
+            }
+            for r in &cues.regex {
+                for m in r.find_iter(&text.norm.text) {
+                    let start = text.norm.text[..m.start()].chars().count();
+                    let end = start + m.as_str().chars().count();
+                    out.push(CueMatch { start, end, confidence: 1.0, via: Via::Regex });
+                }
+            }
+            out.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+            // A phrase inside a longer one at the same place (全网最 in 全网最低) is one claim.
+            out.dedup_by(|b, a| b.start < a.end);
+        } else {
+            // Judged as a whole; `none` is left to the clause test below.
+            out.extend(self.matches_unless(cues, t, false));
+        }
+        out.retain(|m| !in_exempt(m));
+        out
+    }
+
+    /// Whether one of the matcher's `none` phrases occurs in `clause` of turn `t` (anywhere in
+    /// the turn when `clause` is `None`).
+    pub fn none_in(&self, cues: &CompiledCues, t: usize, clause: Option<(usize, usize)>) -> bool {
+        self.turns[t].all_hits.get(cues.set).is_some_and(|hits| {
+            hits.iter().any(|&(id, (s, _, _), negated)| {
+                cues.none.binary_search(&id).is_ok()
+                    && !(cues.negation && negated)
+                    && clause.is_none_or(|(a, b)| s >= a && s < b)
+            })
+        })
     }
 
     /// The earliest regex match in turn `t`, as a normalized character range.

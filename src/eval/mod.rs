@@ -30,6 +30,7 @@ pub fn evaluate(rubric: &CompiledRubric, transcript: &Transcript) -> CallResult 
     let steps_out = steps::evaluate(&ctx, &required);
 
     let mut findings: Vec<Finding> = steps_out.findings;
+    findings.extend(ending::finding(&ctx, &ending));
     let mut applicable: BTreeSet<&str> = BTreeSet::new();
     let mut has_rules: BTreeSet<&str> = BTreeSet::new();
     let timing = crate::timing::measure(transcript);

@@ -119,12 +119,94 @@ fn forbid(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
         if unless_from.is_some_and(|u| u <= t) {
             continue;
         }
-        if let Some(m) = target_match(ctx, rule, t) {
+        if !rule.when.iter().all(|&s| ctx.dialogue.holds_at(s, t)) {
+            continue;
+        }
+        // Each occurrence is judged on its own: an exemption covers its clause, an approved
+        // fact the claim it is attached to, and the first claim left is the finding.
+        let hit = match &rule.target {
+            Target::Cues(c) => ctx.occurrences(c, t).into_iter().find(|m| {
+                !(rule.exempt_approved && (attached_to_fact(ctx, t, m.start, m.end) || names_topic(ctx, t, m.start)))
+            }),
+            _ => target_match(ctx, rule, t),
+        };
+        let hit = hit.or_else(|| step_match(ctx, rule, t));
+        if let Some(m) = hit {
             let (span, excerpt) = ctx.evidence(t, m.start, m.end);
-            out.findings.push(finding(ctx, rule, t, span, excerpt.clone(), &[("phrase", &excerpt)]));
+            // The exit the turn falls under, for messages of rules that run `when` it pends.
+            let trigger =
+                ctx.dialogue.exit_pending[t].map(|e| ctx.evidence(e.turn, e.start, e.end).1).unwrap_or_default();
+            out.findings.push(finding(
+                ctx,
+                rule,
+                t,
+                span,
+                excerpt.clone(),
+                &[("phrase", &excerpt), ("trigger", &trigger)],
+            ));
         }
     }
     out
+}
+
+/// Where turn `t` covers one of the rule's `steps` (its cues or model lines), outside the
+/// clauses the rule's `none` exempts.
+fn step_match(ctx: &CallContext, rule: &CompiledRule, t: usize) -> Option<CueMatch> {
+    let exempt = match &rule.target {
+        Target::Cues(c) => Some(c),
+        _ => None,
+    };
+    rule.steps.iter().find_map(|&s| {
+        let m = ctx.matches(&ctx.rubric.steps[s].cues, t)?;
+        let clause = ctx.turns[t].text.clause_at(m.start);
+        let exempted = exempt.is_some_and(|c| ctx.none_in(c, t, clause));
+        (!exempted).then_some(m)
+    })
+}
+
+/// Whether the claim at normalized `[start, end)` of turn `t` is attached to an approved fact:
+/// the claim with the word after it is part of a fact's wording (绝不 + 断网 in 月底绝不断网,
+/// 最低 + 只要), or its clause states a fact's number right after it and that fact's wording
+/// uses the claimed term (最低五十九块 where the fact says 最低只要59元). 全网最低 is attached to
+/// nothing: no fact's wording says it.
+fn attached_to_fact(ctx: &CallContext, t: usize, start: usize, end: usize) -> bool {
+    let text = &ctx.turns[t].text;
+    let chars = &text.norm.chars;
+    let claim = &chars[start..end];
+    // The clause up to punctuation (a space before **59元** does not end it).
+    let Some(clause_end) =
+        crate::text::question::units(text).into_iter().find(|u| u.start <= start && start < u.end).map(|u| u.end)
+    else {
+        return false;
+    };
+    let next_word_end = text.tokens.iter().find(|tok| tok.start >= end).map_or(end, |tok| tok.end).min(clause_end);
+    let with_next = &chars[start..next_word_end];
+    let says = |wording: &[char], part: &[char]| !part.is_empty() && wording.windows(part.len()).any(|w| w == part);
+    if next_word_end > end && ctx.rubric.facts.iter().any(|f| says(&f.wording, with_next)) {
+        return true;
+    }
+    // A number within a few content characters after the claim, in the same clause (最低只要59元,
+    // 最低仅需 **59元**: markup and spaces do not count).
+    const NEAR: usize = 4;
+    let gap = |n_start: usize| chars[end..n_start].iter().filter(|c| c.is_alphanumeric()).count();
+    text.numbers.iter().filter(|n| n.start >= end && n.start < clause_end && gap(n.start) <= NEAR).any(|n| {
+        ctx.rubric.facts.iter().any(|f| {
+            (n.unit.is_empty() || f.unit == n.unit) && (f.value - n.value).abs() < 1e-6 && says(&f.wording, claim)
+        })
+    })
+}
+
+/// Topic markers: a clause ending in one only names what the agent talks about next (返现积分这块
+/// 我们有老客户福利, 全网最低的话), it claims nothing itself.
+const TOPIC_MARKERS: &[&str] = &["这块", "这一块", "这个", "这方面", "方面", "的话", "来说", "而言"];
+
+/// Whether the clause holding normalized `start` of turn `t` only names a topic.
+fn names_topic(ctx: &CallContext, t: usize, start: usize) -> bool {
+    let text = &ctx.turns[t].text;
+    let Some((_, end)) = text.clause_at(start) else { return false };
+    let clause: String = text.norm.chars[start..end].iter().collect();
+    let clause = clause.trim_end_matches(['呢', '吧', '啊', ' ']);
+    TOPIC_MARKERS.iter().any(|m| clause.ends_with(m))
 }
 
 fn require(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
@@ -174,7 +256,7 @@ fn respond(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
                 if reported_turns.contains(&r) {
                     continue;
                 }
-                if let Some(hit) = ctx.matches(forbid, r) {
+                if let Some(hit) = ctx.occurrences(forbid, r).into_iter().next() {
                     reported_turns.push(r);
                     let (span, excerpt) = ctx.evidence(r, hit.start, hit.end);
                     out.findings.push(finding(
@@ -246,25 +328,59 @@ fn turn_length(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
     out
 }
 
+/// Sentence ends: a repetition is judged sentence by sentence, so a line said again inside a
+/// longer turn is seen.
+fn sentence_end(c: char) -> bool {
+    matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '\n')
+}
+
+/// The sentences of normalized characters, as ranges (split at sentence ends, spaces trimmed).
+fn sentences(chars: &[char]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 0..=chars.len() {
+        if i < chars.len() && !sentence_end(chars[i]) {
+            continue;
+        }
+        let (mut a, mut b) = (start, i);
+        while a < b && chars[a].is_whitespace() {
+            a += 1;
+        }
+        while b > a && chars[b - 1].is_whitespace() {
+            b -= 1;
+        }
+        if a < b {
+            out.push((a, b));
+        }
+        start = i + 1;
+    }
+    out
+}
+
 fn repetition(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
     let turns = ctx.turns_of(rule.role);
     let mut out = RuleOutcome { applicable: !turns.is_empty(), findings: Vec::new() };
-    // Each turn is prepared once (its normalized text already exists); pairs whose lengths
-    // cannot reach the bar are skipped without comparing bigrams.
-    let prepared: Vec<Prepared> =
-        turns.iter().map(|&t| Prepared::from_normalized(&ctx.turns[t].text.norm.chars)).collect();
-    for (i, &t) in turns.iter().enumerate() {
-        if ctx.turns[t].text.norm.len() < rule.min_chars {
-            continue;
-        }
-        let p = &prepared[i];
-        let earlier = (0..i).find(|&j| {
-            p.max_similarity(&prepared[j]) >= rule.min_similarity && p.similarity(&prepared[j]) >= rule.min_similarity
-        });
-        if let Some(j) = earlier {
-            let (span, excerpt) = ctx.whole_turn(t);
-            let prev = turns[j].to_string();
-            out.findings.push(finding(ctx, rule, t, span, excerpt, &[("value", &prev)]));
+    // Every sentence long enough to count, prepared once: (turn, range, prepared).
+    let mut said: Vec<(usize, (usize, usize), Prepared)> = Vec::new();
+    for &t in &turns {
+        let chars = &ctx.turns[t].text.norm.chars;
+        let mut reported = false;
+        for (a, b) in sentences(chars) {
+            let p = Prepared::from_normalized(&chars[a..b]);
+            if p.len() < rule.min_chars {
+                continue;
+            }
+            // Pairs whose lengths cannot reach the bar are skipped without comparing bigrams.
+            let earlier = said
+                .iter()
+                .find(|(_, _, q)| p.max_similarity(q) >= rule.min_similarity && p.similarity(q) >= rule.min_similarity);
+            if let (Some(&(prev, _, _)), false) = (earlier, reported) {
+                let (span, excerpt) = ctx.evidence(t, a, b);
+                let prev = prev.to_string();
+                out.findings.push(finding(ctx, rule, t, span, excerpt, &[("value", &prev)]));
+                reported = true;
+            }
+            said.push((t, (a, b), p));
         }
     }
     out

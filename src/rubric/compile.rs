@@ -2,8 +2,11 @@
 //! phrase sets, regexes compiled, references resolved to indices. Matching a call then only
 //! looks things up.
 
-use super::model::{Cues, EntryKind, QuestionStatus, RoleSel, RubricFile, RuleKind, Severity};
+use super::model::{
+    Cues, DialogueState, EndFinding, EntryKind, QuestionStatus, RoleSel, RubricFile, RuleKind, Severity, SignalAct,
+};
 use crate::text::matcher::{PhraseOptions, PhraseSet};
+use crate::text::normalize::normalize;
 use crate::text::numbers::canonical_unit;
 use crate::text::segment::{Analyzer, default_jieba};
 use crate::text::similarity::ModelSet;
@@ -56,6 +59,8 @@ pub struct CompiledSignal {
     pub role: RoleSel,
     /// The matcher.
     pub cues: CompiledCues,
+    /// The dialogue act it expresses.
+    pub act: Option<SignalAct>,
 }
 
 /// A compiled script step.
@@ -86,8 +91,14 @@ pub struct CompiledEnd {
     pub any: Vec<SignalIdx>,
     /// Signals that must not have occurred.
     pub none: Vec<SignalIdx>,
+    /// Dialogue states that must hold at the end of the call.
+    pub when: Vec<DialogueState>,
     /// Indices of the steps this ending requires; `None` = every step.
     pub required_steps: Option<Vec<usize>>,
+    /// The finding a call ending so is.
+    pub finding: Option<EndFinding>,
+    /// Line of the end condition in the rubric file.
+    pub line: usize,
 }
 
 /// What a rule looks for in a turn.
@@ -139,6 +150,12 @@ pub struct CompiledRule {
     pub unless: Vec<SignalIdx>,
     /// forbid: only after these signals.
     pub after: Vec<SignalIdx>,
+    /// forbid: only turns while these dialogue states hold.
+    pub when: Vec<DialogueState>,
+    /// forbid: steps whose coverage in a turn is a match.
+    pub steps: Vec<usize>,
+    /// forbid: matches attached to an approved fact are exempt.
+    pub exempt_approved: bool,
     /// respond: trigger.
     pub trigger: Option<SignalIdx>,
     /// respond: expected response.
@@ -246,6 +263,8 @@ pub struct CompiledFact {
     pub value: f64,
     /// Canonical unit.
     pub unit: String,
+    /// The approved wording, normalized like a turn (empty without `text`).
+    pub wording: Vec<char>,
 }
 
 /// Settings of one criterion after defaults are applied.
@@ -432,7 +451,7 @@ pub(crate) fn compile_with(file: RubricFile, path: &str, source: &str, base: imp
     let signals: Vec<CompiledSignal> = file
         .signals
         .iter()
-        .map(|s| CompiledSignal { id: s.id.get_ref().clone(), role: s.role, cues: c.cues(&s.cues) })
+        .map(|s| CompiledSignal { id: s.id.get_ref().clone(), role: s.role, cues: c.cues(&s.cues), act: s.act })
         .collect();
     let steps: Vec<CompiledStep> = file
         .steps
@@ -455,11 +474,14 @@ pub(crate) fn compile_with(file: RubricFile, path: &str, source: &str, base: imp
             all: c.signals(&e.all),
             any: c.signals(&e.any),
             none: c.signals(&e.none),
+            when: e.when.clone(),
             required_steps: if e.required_steps.is_empty() {
                 None
             } else {
                 Some(e.required_steps.iter().filter_map(|s| step_idx.get(s.as_str()).copied()).collect())
             },
+            finding: e.finding.clone(),
+            line: line_of(e.id.span().start),
         })
         .collect();
     let fact_idx: BTreeMap<&str, usize> =
@@ -565,6 +587,9 @@ pub(crate) fn compile_with(file: RubricFile, path: &str, source: &str, base: imp
                 applies_when: c.signals(&r.applies_when),
                 unless: c.signals(&r.unless),
                 after: c.signals(&r.after),
+                exempt_approved: r.exempt_approved,
+                when: r.when.clone(),
+                steps: r.steps.iter().filter_map(|s| step_idx.get(s.as_str()).copied()).collect(),
                 trigger: r.trigger.as_ref().and_then(|t| c.signal_idx.get(t).copied()),
                 expect: r.expect.as_ref().map(|x| c.cues(x)),
                 forbid: r.forbid.as_ref().map(|x| c.cues(x)),
@@ -590,7 +615,12 @@ pub(crate) fn compile_with(file: RubricFile, path: &str, source: &str, base: imp
     let facts = file
         .facts
         .iter()
-        .map(|f| CompiledFact { id: f.id.get_ref().clone(), value: f.value, unit: canonical_unit(&f.unit) })
+        .map(|f| CompiledFact {
+            id: f.id.get_ref().clone(),
+            value: f.value,
+            unit: canonical_unit(&f.unit),
+            wording: f.text.as_deref().map(|t| normalize(t).chars).unwrap_or_default(),
+        })
         .collect();
 
     let mut words: Vec<String> = file.dictionary.words.clone();

@@ -317,9 +317,39 @@ pub struct Signal {
     pub description: Option<String>,
     /// The matcher.
     pub cues: Cues,
+    /// The dialogue act this signal expresses ([`crate::dialogue`]): `leave` (the speaker must
+    /// end the call now — an occurrence said of later, 我等会儿有个会, or of habit, 经常开会, is
+    /// not one), `refuse` (a clear no to the offer), `contact_given`, or `contact_ask` (after
+    /// a contact was given, only a turn that asks again is a new request).
+    #[serde(default)]
+    pub act: Option<SignalAct>,
     /// Lines it must and must not match (`callqa rubric test`).
     #[serde(default)]
     pub examples: Examples,
+}
+
+/// The dialogue act a signal expresses (`act` of `[[signals]]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalAct {
+    /// The speaker must end the call now.
+    Leave,
+    /// A clear no to the offer.
+    Refuse,
+    /// The customer gives a contact.
+    ContactGiven,
+    /// The agent asks for a contact.
+    ContactAsk,
+}
+
+/// A state of the call the dialogue layer tracks, usable as a condition (`when`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DialogueState {
+    /// The customer's `leave` act, not waived since (no later question or go-ahead of theirs).
+    Leaving,
+    /// The customer's `leave` or `refuse` act, not waived since: the call should be closing.
+    ExitPending,
 }
 
 /// `[[steps]]`: one script step.
@@ -364,9 +394,32 @@ pub struct EndCondition {
     /// None of these signals may have occurred.
     #[serde(default)]
     pub none: Vec<String>,
+    /// Dialogue states that must hold when the call ends (`leaving`: the customer's exit was
+    /// never waived).
+    #[serde(default)]
+    pub when: Vec<DialogueState>,
     /// Steps a call ending this way must cover.
     #[serde(default)]
     pub required_steps: Vec<String>,
+    /// A call ending this way is itself a finding of the `ending` criterion (the fallback `none`:
+    /// cut off, dropped, voicemail — no valid end condition reached).
+    #[serde(default)]
+    pub finding: Option<EndFinding>,
+}
+
+/// `finding` of an end condition: the code, severity and message reported when a call ends so.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndFinding {
+    /// Finding code (documented in docs/rules.md like every code).
+    pub code: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Message.
+    pub message: String,
+    /// What to do instead.
+    #[serde(default)]
+    pub help: Option<String>,
 }
 
 /// `[knowledge]`: the question-and-answer knowledge base. Every customer question or concern
@@ -615,6 +668,20 @@ pub struct Rule {
     /// `forbid`: only turns strictly after one of these signals count.
     #[serde(default)]
     pub after: Vec<String>,
+    /// `forbid`: only turns while these dialogue states hold (`exit_pending`: the customer said
+    /// they must go or declined and has not asked or said "go ahead" since).
+    #[serde(default)]
+    pub when: Vec<DialogueState>,
+    /// `forbid`: a turn that covers one of these steps matches too (any selling step after the
+    /// customer must go, whatever its words).
+    #[serde(default)]
+    pub steps: Vec<String>,
+    /// `forbid`: a match attached to an approved fact is not a finding — its clause states a
+    /// `[[facts]]` number right after it and the fact's wording uses the matched term (最低 +
+    /// 59元 where the fact says 最低只要59元), or the match with its next word is part of a fact's
+    /// wording. Every other match in the same turn is still judged.
+    #[serde(default)]
+    pub exempt_approved: bool,
     /// `respond`: the signal that opens the window.
     #[serde(default)]
     pub trigger: Option<String>,

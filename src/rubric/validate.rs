@@ -223,7 +223,7 @@ impl Validator<'_> {
         }
         let entries = self.knowledge();
         for r in &f.rules {
-            self.rule(r, &signals, &entries);
+            self.rule(r, &signals, &steps, &entries);
         }
     }
 
@@ -434,7 +434,7 @@ impl Validator<'_> {
         }
     }
 
-    fn rule(&mut self, r: &Rule, signals: &BTreeSet<String>, entries: &BTreeSet<String>) {
+    fn rule(&mut self, r: &Rule, signals: &BTreeSet<String>, steps: &BTreeSet<String>, entries: &BTreeSet<String>) {
         let at = Span::of(&r.id);
         let what = format!("rule `{}`", r.id.get_ref());
         if !CRITERIA.contains(&r.criterion.as_str()) || r.criterion == "steps" {
@@ -454,6 +454,9 @@ impl Validator<'_> {
         for s in r.applies_when.iter().chain(&r.unless).chain(&r.after).chain(r.trigger.iter()).chain(r.signal.iter()) {
             self.reference(signals, "signal", s, at, &what);
         }
+        for s in &r.steps {
+            self.reference(steps, "step", s, at, &what);
+        }
         for (c, name) in [(&r.cues, "cues"), (&r.expect, "expect"), (&r.forbid, "forbid")] {
             if let Some(c) = c {
                 self.cues(c, at, &format!("{what} `{name}`"));
@@ -461,7 +464,7 @@ impl Validator<'_> {
         }
         // Which optional fields each type reads; anything else set is a mistake worth reporting.
         let used: &[&str] = match r.kind {
-            RuleKind::Forbid => &["cues|signal", "unless", "after"],
+            RuleKind::Forbid => &["cues|signal|steps", "unless", "after", "exempt_approved", "when"],
             RuleKind::Require => &["cues|signal", "first", "last"],
             RuleKind::Respond => &["trigger", "expect", "forbid", "within", "same_turn"],
             RuleKind::Claims => &["units", "cues"],
@@ -475,6 +478,9 @@ impl Validator<'_> {
             ("signal", r.signal.is_some()),
             ("unless", !r.unless.is_empty()),
             ("after", !r.after.is_empty()),
+            ("exempt_approved", r.exempt_approved),
+            ("when", !r.when.is_empty()),
+            ("steps", !r.steps.is_empty()),
             ("trigger", r.trigger.is_some()),
             ("expect", r.expect.is_some()),
             ("forbid", r.forbid.is_some()),
@@ -503,6 +509,15 @@ impl Validator<'_> {
             }
         }
         match r.kind {
+            RuleKind::Forbid if !r.steps.is_empty() => {
+                if r.signal.is_some() {
+                    self.err(
+                        at,
+                        format!("{what} sets both `signal` and `steps`"),
+                        "use `cues` with `steps`, or `signal` alone",
+                    );
+                }
+            }
             RuleKind::Forbid | RuleKind::Require => {
                 if r.cues.is_some() == r.signal.is_some() {
                     self.err(

@@ -9,11 +9,13 @@
 //! Normalized text is lowercase half-width ASCII plus simplified Chinese; clause punctuation is
 //! the CJK set `，。！？；：、…` (see [`normalize`](mod@normalize) for the full list).
 
+pub mod contact_id;
 pub mod matcher;
 pub mod negation;
 pub mod normalize;
 pub mod numbers;
 pub mod pinyin;
+pub mod question;
 pub mod segment;
 pub mod similarity;
 

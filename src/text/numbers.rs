@@ -33,7 +33,8 @@ pub fn canonical_unit(raw: &str) -> String {
 /// [`canonical_unit`] for text that is already normalized (no allocation).
 fn canonical_normalized(u: &str) -> &'static str {
     match u {
-        "块" | "块钱" | "元" | "rmb" | "¥" | "人民币" => "元",
+        // 快 is ASR's homophone of 块 (五十九快), taken as a unit only at a clause end.
+        "块" | "块钱" | "快" | "快钱" | "元" | "rmb" | "¥" | "人民币" => "元",
         "g" | "gb" | "个g" | "个gb" => "GB",
         "m" | "mb" | "兆" | "个m" | "个mb" => "MB",
         "分钟" | "min" => "分钟",
@@ -69,6 +70,8 @@ const CLAIM_UNITS: &[&str] = &[
     "gb",
     "mb",
     "块",
+    "快钱",
+    "快",
     "元",
     "g",
     "m",
@@ -194,6 +197,11 @@ pub fn extract_numbers(norm: &Normalized) -> Vec<NumberClaim> {
             i = end;
             continue;
         }
+        // 这两块 / 哪几块 / 每一块: 块 as a classifier after a demonstrative is not money.
+        if unit == Some("块") && i > 0 && matches!(c[i - 1], '这' | '那' | '哪' | '每') {
+            i = end;
+            continue;
+        }
         out.push(NumberClaim { value, unit: unit_str.to_string(), start: i, end });
         i = end.max(i + 1);
     }
@@ -261,6 +269,11 @@ fn match_unit(c: &[char], at: usize, units: &[&'static str]) -> Option<&'static 
         if !ok {
             continue;
         }
+        // 快 (ASR for 块) only where nothing follows in the clause: 三十快了 is "almost thirty".
+        if u == "快" && c.get(k).is_some_and(|&x| !(x.is_whitespace() || crate::text::normalize::is_space_or_punct(x)))
+        {
+            continue;
+        }
         let ascii_tail = u.chars().last().is_some_and(|x| x.is_ascii_alphanumeric());
         if ascii_tail && c.get(k).is_some_and(|x| x.is_ascii_alphanumeric()) {
             continue;
@@ -325,6 +338,8 @@ const NUMERAL_UNITS: &[(&str, bool)] = &[
     ("gb", true),
     ("mb", true),
     ("块", true),
+    ("快钱", true),
+    ("快", true),
     ("元", true),
     ("g", true),
     ("m", true),
@@ -361,6 +376,11 @@ fn numeral_unit(c: &[char], j: usize) -> Option<(&'static str, bool)> {
                 continue 'units;
             }
             k += 1;
+        }
+        // 快 (ASR for 块) only where nothing follows in the clause: 三十快了 is "almost thirty".
+        if u == "快" && c.get(k).is_some_and(|&x| !(x.is_whitespace() || crate::text::normalize::is_space_or_punct(x)))
+        {
+            continue;
         }
         let ascii_tail = u.chars().last().is_some_and(|x| x.is_ascii_alphanumeric());
         if ascii_tail && c.get(k).is_some_and(|x| x.is_ascii_alphanumeric()) {
@@ -532,7 +552,8 @@ fn should_convert(run: &[char], unit: Option<(&'static str, bool)>) -> bool {
         // are digits read out (二零二四, phone numbers). A lone 一 before 天/块 is an idiom
         // (一天到晚, 一块去) far more often than a quantity.
         return digit_words >= 3
-            || (digit_words == 1 && matches!(unit, Some((u, true)) if !(run[0] == '一' && matches!(u, "天" | "块"))));
+            || (digit_words == 1
+                && matches!(unit, Some((u, true)) if !(run[0] == '一' && matches!(u, "天" | "块" | "快"))));
     }
     unit.is_some() || matches!(run.last(), Some('万' | '亿'))
 }

@@ -40,6 +40,16 @@ impl Prepared {
         Prepared { chars, bigrams }
     }
 
+    /// Content characters (spaces and punctuation aside).
+    pub fn len(&self) -> usize {
+        self.chars.len()
+    }
+
+    /// Whether there are no content characters.
+    pub fn is_empty(&self) -> bool {
+        self.chars.is_empty()
+    }
+
     /// The same value as [`similarity`] of the two original texts.
     pub fn similarity(&self, other: &Prepared) -> f64 {
         dice(&self.chars, &self.bigrams, &other.chars, &other.bigrams)
