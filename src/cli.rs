@@ -524,21 +524,39 @@ fn gate_exit(outcome: &Option<gate::Outcome>) -> i32 {
     }
 }
 
+/// What a streamed `score` and `report` both start from: the rubric's engine, the inputs with the
+/// errors of walking them (only this shard's), stdin read once, the masking and the rubric's name.
+struct Batch {
+    engine: Engine,
+    inputs: Vec<Input>,
+    errors: Vec<callqa::error::InputError>,
+    stdin: Option<Vec<u8>>,
+    redactor: Option<report::redact::Redactor>,
+    rubric_ref: RubricRef,
+}
+
+impl Batch {
+    fn open(input: &InputArgs) -> Result<Batch> {
+        let rubric = load_rubric(input.rubric.as_ref())?;
+        let engine = Engine::new(rubric, read_options(input));
+        let (inputs, mut errors) = expand_inputs(input)?;
+        let stdin = read_stdin(&inputs)?;
+        let redactor = redactor(input, &engine.rubric)?;
+        let rubric_ref =
+            RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
+        if let Some(s) = input.shard {
+            errors.retain(|e| s.contains(&e.source));
+        }
+        Ok(Batch { engine, inputs, errors, stdin, redactor, rubric_ref })
+    }
+}
+
 /// `score` without a gate: calls are written as they are scored and dropped, so memory stays
 /// bounded however big the batch; the output is byte for byte what the collected path writes.
 fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     let input = &args.input;
-    let rubric = load_rubric(input.rubric.as_ref())?;
-    let engine = Engine::new(rubric, read_options(input));
-    let (inputs, mut errors) = expand_inputs(input)?;
-    let stdin = read_stdin(&inputs)?;
-    let redactor = redactor(input, &engine.rubric)?;
+    let Batch { engine, inputs, mut errors, stdin, redactor, rubric_ref } = Batch::open(input)?;
     let group_by = input.group_by.as_deref();
-    let rubric_ref =
-        RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
-    if let Some(s) = input.shard {
-        errors.retain(|e| s.contains(&e.source));
-    }
     let format = args.format;
     let rubric_for_lines = rubric_ref.clone();
     let prepare = |mut c: callqa::eval::result::CallResult| {
@@ -834,17 +852,8 @@ fn write_report_set(
 fn report_cmd(args: ReportArgs) -> Result<i32> {
     remove_staging_on_sigint();
     let input = &args.input;
-    let rubric = load_rubric(input.rubric.as_ref())?;
-    let engine = Engine::new(rubric, read_options(input));
-    let (inputs, mut errors) = expand_inputs(input)?;
-    let stdin = read_stdin(&inputs)?;
-    let redactor = redactor(input, &engine.rubric)?;
+    let Batch { engine, inputs, mut errors, stdin, redactor, rubric_ref } = Batch::open(input)?;
     let group_by = input.group_by.as_deref();
-    let rubric_ref =
-        RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
-    if let Some(s) = input.shard {
-        errors.retain(|e| s.contains(&e.source));
-    }
     let prepare = |mut c: callqa::eval::result::CallResult| -> io::Result<(report::aggregate::CallSummary, Vec<u8>)> {
         // Masked before it is aggregated or written anywhere.
         if let Some(r) = &redactor {

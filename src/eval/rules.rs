@@ -336,25 +336,7 @@ fn sentence_end(c: char) -> bool {
 
 /// The sentences of normalized characters, as ranges (split at sentence ends, spaces trimmed).
 fn sentences(chars: &[char]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for i in 0..=chars.len() {
-        if i < chars.len() && !sentence_end(chars[i]) {
-            continue;
-        }
-        let (mut a, mut b) = (start, i);
-        while a < b && chars[a].is_whitespace() {
-            a += 1;
-        }
-        while b > a && chars[b - 1].is_whitespace() {
-            b -= 1;
-        }
-        if a < b {
-            out.push((a, b));
-        }
-        start = i + 1;
-    }
-    out
+    crate::text::question::split_trimmed(chars, sentence_end)
 }
 
 fn repetition(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {

@@ -58,29 +58,38 @@ pub(crate) struct Unit {
 /// turn is one clause), trimmed, empty ones dropped.
 pub(crate) fn units(a: &Analyzed) -> Vec<Unit> {
     let c = &a.norm.chars;
+    split_trimmed(c, is_clause_punct)
+        .into_iter()
+        .map(|(start, end)| {
+            let qmark = c[end..]
+                .iter()
+                .take_while(|&&x| is_clause_punct(x) || x.is_whitespace())
+                .any(|&x| matches!(x, '？' | '?'));
+            Unit { start, end, qmark }
+        })
+        .collect()
+}
+
+/// The ranges of `chars` between the characters `is_break` accepts, spaces trimmed, empty ones
+/// dropped (clauses at clause punctuation, sentences at sentence ends).
+pub(crate) fn split_trimmed(chars: &[char], is_break: impl Fn(char) -> bool) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    let mut s = 0;
-    for i in 0..=c.len() {
-        if i < c.len() && !is_clause_punct(c[i]) {
+    let mut start = 0;
+    for i in 0..=chars.len() {
+        if i < chars.len() && !is_break(chars[i]) {
             continue;
         }
-        let (mut a0, mut b0) = (s, i);
-        while a0 < b0 && c[a0].is_whitespace() {
-            a0 += 1;
+        let (mut a, mut b) = (start, i);
+        while a < b && chars[a].is_whitespace() {
+            a += 1;
         }
-        while b0 > a0 && c[b0 - 1].is_whitespace() {
-            b0 -= 1;
+        while b > a && chars[b - 1].is_whitespace() {
+            b -= 1;
         }
-        if a0 < b0 {
-            let mut j = i;
-            let mut qmark = false;
-            while j < c.len() && (is_clause_punct(c[j]) || c[j].is_whitespace()) {
-                qmark |= matches!(c[j], '？' | '?');
-                j += 1;
-            }
-            out.push(Unit { start: a0, end: b0, qmark });
+        if a < b {
+            out.push((a, b));
         }
-        s = i + 1;
+        start = i + 1;
     }
     out
 }
