@@ -128,7 +128,8 @@ struct InputArgs {
     /// Force the input format instead of detecting it.
     #[arg(long, value_parser = parse_format)]
     input_format: Option<InputFormat>,
-    /// Force the input encoding instead of detecting it (utf-8, utf-16le, utf-16be, gbk).
+    /// Force the input encoding instead of detecting it (utf-8, utf-16le, utf-16be, utf-32le,
+    /// utf-32be, gbk).
     #[arg(long, value_parser = parse_encoding)]
     encoding: Option<Encoding>,
     /// The speaker label that is the agent.
@@ -146,9 +147,10 @@ struct InputArgs {
     /// Exit 2 when any input could not be read (default: report it and go on).
     #[arg(long)]
     strict: bool,
-    /// Number of threads (default: all cores).
-    #[arg(long, short = 'j')]
-    threads: Option<usize>,
+    /// Number of threads, 1 to 1024 (default: all cores); never more than the cores or the
+    /// inputs' calls can use.
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64))]
+    threads: Option<u16>,
     /// Show personal data (phone, ID and card numbers, e-mail, contact ids) in reports; by default
     /// it is masked.
     #[arg(long)]
@@ -160,6 +162,9 @@ struct InputArgs {
     /// diarization and is reported as an error.
     #[arg(long, value_name = "CHARS")]
     max_turn_chars: Option<usize>,
+    /// Most turns in one call (default 5000): a longer call is reported as an error, not scored.
+    #[arg(long, value_name = "N")]
+    max_turns: Option<usize>,
     /// Also mask matches of this regex in reports (repeatable).
     #[arg(long, value_name = "REGEX")]
     redact: Vec<String>,
@@ -283,7 +288,7 @@ fn parse_format(s: &str) -> Result<InputFormat, String> {
 }
 
 fn parse_encoding(s: &str) -> Result<Encoding, String> {
-    s.parse().map_err(|_| format!("unknown encoding `{s}`; valid: utf-8, utf-16le, utf-16be, gbk"))
+    s.parse().map_err(|_| format!("unknown encoding `{s}`; valid: utf-8, utf-16le, utf-16be, utf-32le, utf-32be, gbk"))
 }
 
 fn parse_metric_max(s: &str) -> Result<(String, f64), String> {
@@ -377,6 +382,8 @@ fn read_options(args: &InputArgs) -> Options {
             encoding: args.encoding,
             max_file_bytes: args.max_file_bytes,
             max_turn_chars: args.max_turn_chars,
+            max_turns: args.max_turns,
+            ..ReadOptions::default()
         },
         agent: args.agent.clone(),
         customer: args.customer.clone(),
@@ -407,23 +414,55 @@ fn expand_inputs(args: &InputArgs) -> Result<(Vec<Input>, Vec<callqa::error::Inp
     Ok((inputs, errors))
 }
 
-/// Standard input, when `-` is among the inputs.
-fn read_stdin(inputs: &[Input]) -> Result<Option<Vec<u8>>> {
+/// The most threads `-j` accepts: more is a typo, and each thread costs a stack.
+const MAX_THREADS: u16 = 1024;
+
+/// The scoring pool: `-j` (default all cores), capped at the cores (scoring is CPU-bound, more
+/// threads only wait for each other) and at the work when it is known up front: a plain-text
+/// file holds one call, so a handful of them needs no more threads than files (JSON, JSON Lines,
+/// CSV and stdin may hold many calls).
+fn thread_pool(threads: Option<u16>, inputs: &[Input]) -> Result<rayon::ThreadPool> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let many_calls = |i: &Input| match i {
+        Input::Stdin => true,
+        Input::File(p) => {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+            matches!(ext.as_str(), "json" | "jsonl" | "ndjson" | "csv")
+        }
+    };
+    let work = if inputs.iter().any(many_calls) { usize::MAX } else { inputs.len().max(1) };
+    let wanted = threads.map_or(cores, usize::from);
+    Ok(rayon::ThreadPoolBuilder::new().num_threads(wanted.min(cores).min(work).max(1)).build()?)
+}
+
+/// Standard input, when `-` is among the inputs, read up to `--max-file-bytes`: over the limit,
+/// stdin becomes an input error (reading stops one byte past the limit) and is not scored.
+fn read_stdin(
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<callqa::error::InputError>,
+    read: &ReadOptions,
+) -> Result<Option<Vec<u8>>> {
     if !inputs.contains(&Input::Stdin) {
         return Ok(None);
     }
-    let mut buf = Vec::new();
-    io::stdin().read_to_end(&mut buf).context("reading stdin")?;
-    Ok(Some(buf))
+    let limit = read.file_limit();
+    match callqa::transcript::read_limited(io::stdin().lock(), limit).context("reading stdin")? {
+        callqa::transcript::Limited::Whole(bytes) => Ok(Some(bytes)),
+        callqa::transcript::Limited::TooBig => {
+            inputs.retain(|i| *i != Input::Stdin);
+            errors.push(callqa::transcript::over_limit("<stdin>", limit));
+            Ok(None)
+        }
+    }
 }
 
 /// [`run_batch`], also handing back the compiled rubric (so it is loaded once).
 fn run_batch_with_rubric(args: &InputArgs) -> Result<(Results, CompiledRubric)> {
     let rubric = load_rubric(args.rubric.as_ref())?;
     let engine = Engine::new(rubric, read_options(args));
-    let (inputs, mut errors) = expand_inputs(args)?;
-    let stdin = read_stdin(&inputs)?;
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()?;
+    let (mut inputs, mut errors) = expand_inputs(args)?;
+    let stdin = read_stdin(&mut inputs, &mut errors, engine.read_options())?;
+    let pool = thread_pool(args.threads, &inputs)?;
     let progress = progress::Bar::for_inputs(&inputs);
     let batch = pool.install(|| batch::score(&engine, &inputs, stdin.as_deref(), args.shard, &progress));
     progress.finish();
@@ -539,8 +578,8 @@ impl Batch {
     fn open(input: &InputArgs) -> Result<Batch> {
         let rubric = load_rubric(input.rubric.as_ref())?;
         let engine = Engine::new(rubric, read_options(input));
-        let (inputs, mut errors) = expand_inputs(input)?;
-        let stdin = read_stdin(&inputs)?;
+        let (mut inputs, mut errors) = expand_inputs(input)?;
+        let stdin = read_stdin(&mut inputs, &mut errors, engine.read_options())?;
         let redactor = redactor(input, &engine.rubric)?;
         let rubric_ref =
             RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
@@ -596,7 +635,7 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     }
     let progress = progress::Bar::for_inputs(&inputs);
     let mut failure: Option<io::Error> = None;
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(input.threads.unwrap_or(0)).build()?;
+    let pool = thread_pool(input.threads, &inputs)?;
     pool.install(|| {
         batch::stream(&engine, &inputs, stdin.as_deref(), input.shard, &prepare, &progress, &mut |r| match r {
             Ok((summary, rendered)) => {
@@ -773,7 +812,7 @@ fn score_framed(args: &ScoreArgs) -> Result<i32> {
     let rubric_ref =
         RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
     let limit = input.max_file_bytes.unwrap_or(callqa::transcript::DEFAULT_MAX_FILE_BYTES);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(input.threads.unwrap_or(0)).build()?;
+    let pool = thread_pool(input.threads, &[Input::Stdin])?;
     // Unlocked handles: rayon's pool runs the stage on one of its threads.
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
     let stdin = io::BufReader::with_capacity(1 << 20, io::stdin());
@@ -875,7 +914,7 @@ fn report_cmd(args: ReportArgs) -> Result<i32> {
     let mut acc = report::aggregate::Accumulator::new(group_by);
     let mut failure: Option<io::Error> = None;
     let progress = progress::Bar::for_inputs(&inputs);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(input.threads.unwrap_or(0)).build()?;
+    let pool = thread_pool(input.threads, &inputs)?;
     pool.install(|| {
         batch::stream(&engine, &inputs, stdin.as_deref(), input.shard, &prepare, &progress, &mut |r| match r {
             Ok(Ok((summary, line))) => {

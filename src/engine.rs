@@ -28,10 +28,14 @@ pub struct Engine {
 
 impl Engine {
     /// An engine for `rubric` with `options`.
-    pub fn new(rubric: CompiledRubric, options: Options) -> Self {
+    pub fn new(rubric: CompiledRubric, mut options: Options) -> Self {
         let mut hints = rubric.role_hints.clone();
         hints.cli_agent = options.agent.clone();
         hints.cli_customer = options.customer.clone();
+        // The reader needs to know who can speak: a label that is no speaker of a call is text.
+        let aliases = hints.agent_aliases.iter().chain(&hints.customer_aliases);
+        let cli = options.agent.iter().chain(&options.customer);
+        options.read.speaker_aliases.extend(aliases.chain(cli).cloned());
         Engine { rubric, hints, options }
     }
 

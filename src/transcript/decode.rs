@@ -1,6 +1,8 @@
 //! Bytes → text. The rule is simple so users can predict it: a BOM decides; else valid UTF-8 is
 //! UTF-8; else GB18030 (which covers GBK/GB2312 exports) if it decodes without errors; else an
 //! error naming the byte offset of the first invalid sequence. Newlines come out as `\n`.
+//! UTF-32 (which `encoding_rs` does not know) is decoded here: its BOM `FF FE 00 00` starts like
+//! UTF-16's, so it is checked first.
 
 use super::{Encoding, LineIndex};
 use crate::error::InputError;
@@ -9,6 +11,8 @@ use encoding_rs::{DecoderResult, GB18030, UTF_16BE, UTF_16LE};
 const BOM_UTF8: &[u8] = &[0xEF, 0xBB, 0xBF];
 const BOM_UTF16LE: &[u8] = &[0xFF, 0xFE];
 const BOM_UTF16BE: &[u8] = &[0xFE, 0xFF];
+const BOM_UTF32LE: &[u8] = &[0xFF, 0xFE, 0x00, 0x00];
+const BOM_UTF32BE: &[u8] = &[0x00, 0x00, 0xFE, 0xFF];
 
 /// Decodes `bytes` (a forced encoding wins over detection), strips a BOM, turns CRLF and lone CR
 /// into `\n`. Invalid bytes give an error at `source:line:column` naming the byte offset.
@@ -27,7 +31,8 @@ pub fn decode(source: &str, bytes: &[u8], forced: Option<Encoding>) -> Result<(S
 }
 
 fn detect_and_decode(source: &str, bytes: &[u8]) -> Result<(String, Encoding), InputError> {
-    for enc in [Encoding::Utf8, Encoding::Utf16Le, Encoding::Utf16Be] {
+    // UTF-32 first: its little-endian BOM begins with UTF-16's.
+    for enc in [Encoding::Utf8, Encoding::Utf32Le, Encoding::Utf32Be, Encoding::Utf16Le, Encoding::Utf16Be] {
         if let Some(body) = bytes.strip_prefix(bom(enc)) {
             let skipped = bytes.len() - body.len();
             let text = strict(enc, body).map_err(|at| invalid(source, enc, body, at, skipped))?;
@@ -103,6 +108,8 @@ fn bom(enc: Encoding) -> &'static [u8] {
         Encoding::Utf8 => BOM_UTF8,
         Encoding::Utf16Le => BOM_UTF16LE,
         Encoding::Utf16Be => BOM_UTF16BE,
+        Encoding::Utf32Le => BOM_UTF32LE,
+        Encoding::Utf32Be => BOM_UTF32BE,
         // GB18030's own BOM (84 31 95 33) decodes to U+FEFF, which `decode` strips.
         Encoding::Gb18030 => &[],
     }
@@ -125,13 +132,40 @@ fn invalid(source: &str, enc: Encoding, body: &[u8], at: usize, skipped: usize) 
 /// Line and column of byte offset `at`, computed from the valid text before it.
 fn position_of(enc: Encoding, bytes: &[u8], at: usize) -> super::Position {
     let prefix = bytes.get(..at).unwrap_or(bytes);
-    let (text, _) = encoding(enc).decode_without_bom_handling(prefix);
-    let text = normalize_newlines(text.into_owned());
+    let text = match utf32_order(enc) {
+        // The prefix ends at the first bad unit, so it decodes.
+        Some(big) => utf32(prefix, big).unwrap_or_default(),
+        None => encoding(enc).decode_without_bom_handling(prefix).0.into_owned(),
+    };
+    let text = normalize_newlines(text);
     LineIndex::new(&text).position(text.len())
+}
+
+/// Some(big endian?) for the UTF-32 encodings.
+fn utf32_order(enc: Encoding) -> Option<bool> {
+    match enc {
+        Encoding::Utf32Le => Some(false),
+        Encoding::Utf32Be => Some(true),
+        _ => None,
+    }
+}
+
+/// Decodes UTF-32; `Err` holds the byte offset of the first unit that is not a Unicode scalar
+/// value (a surrogate, above U+10FFFF) or of a trailing partial unit.
+fn utf32(bytes: &[u8], big_endian: bool) -> Result<String, usize> {
+    let mut out = String::with_capacity(bytes.len() / 2);
+    for (i, unit) in bytes.chunks(4).enumerate() {
+        let Ok(unit) = <[u8; 4]>::try_from(unit) else { return Err(i * 4) };
+        let code = if big_endian { u32::from_be_bytes(unit) } else { u32::from_le_bytes(unit) };
+        out.push(char::from_u32(code).ok_or(i * 4)?);
+    }
+    Ok(out)
 }
 
 fn encoding(enc: Encoding) -> &'static encoding_rs::Encoding {
     match enc {
+        // Never asked for: UTF-32 is decoded by `utf32`.
+        Encoding::Utf32Le | Encoding::Utf32Be => encoding_rs::UTF_8,
         Encoding::Utf8 => encoding_rs::UTF_8,
         Encoding::Utf16Le => UTF_16LE,
         Encoding::Utf16Be => UTF_16BE,
@@ -144,6 +178,9 @@ fn encoding(enc: Encoding) -> &'static encoding_rs::Encoding {
 fn strict(enc: Encoding, bytes: &[u8]) -> Result<String, usize> {
     if enc == Encoding::Utf8 {
         return std::str::from_utf8(bytes).map(str::to_string).map_err(|e| e.valid_up_to());
+    }
+    if let Some(big) = utf32_order(enc) {
+        return utf32(bytes, big);
     }
     let mut decoder = encoding(enc).new_decoder_without_bom_handling();
     let guess = decoder.max_utf8_buffer_length_without_replacement(bytes.len()).unwrap_or(bytes.len());
@@ -262,6 +299,34 @@ mod tests {
         let e = decode("f", &bytes, Some(Encoding::Utf8)).unwrap_err();
         assert!(e.message.contains("invalid utf-8 byte sequence at byte offset 2"), "{e}");
         assert_eq!(e.source, "f:1:3");
+    }
+
+    fn utf32(s: &str, big_endian: bool) -> Vec<u8> {
+        std::iter::once('\u{FEFF}')
+            .chain(s.chars())
+            .flat_map(|c| if big_endian { (c as u32).to_be_bytes() } else { (c as u32).to_le_bytes() })
+            .collect()
+    }
+
+    /// Issue 18: a UTF-32 file with a BOM was taken for UTF-16 and scored as NUL-riddled text.
+    #[test]
+    fn utf32_with_bom() {
+        let le = utf32("坐席：您好😀\r\n客户：嗯", false);
+        assert_eq!(decode("f", &le, None).unwrap(), ("坐席：您好😀\n客户：嗯".into(), Encoding::Utf32Le));
+        let be = utf32("A: hi", true);
+        assert_eq!(decode("f", &be, None).unwrap(), ("A: hi".into(), Encoding::Utf32Be));
+        // A truncated last unit and a surrogate are errors at their byte offset.
+        let mut cut = utf32("A: hi", false);
+        cut.pop();
+        let e = decode("f", &cut, None).unwrap_err();
+        assert!(e.message.contains("invalid utf-32le byte sequence at byte offset 20"), "{e}");
+        let mut bad = utf32("A: h", false);
+        bad.extend(0xD800u32.to_le_bytes());
+        let e = decode("f", &bad, None).unwrap_err();
+        assert!(e.message.contains("byte offset 20"), "{e}");
+        assert_eq!(e.source, "f:1:5");
+        // Forced, with or without the BOM.
+        assert_eq!(decode("f", &le[4..], Some(Encoding::Utf32Le)).unwrap().0, "坐席：您好😀\n客户：嗯");
     }
 
     #[test]

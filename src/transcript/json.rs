@@ -32,11 +32,22 @@ pub(crate) fn parse(source: &str, text: &str) -> Vec<Result<RawCall, InputError>
                 return vec![Err(InputError::file(source, "cannot scan the JSON array"))];
             };
             let total = records.len();
+            let starts: Vec<Position> = records.iter().map(|&(s, _)| index.position(s)).collect();
             records
                 .into_iter()
                 .enumerate()
                 .map(|(i, (s, e))| {
-                    let record_source = format!("{source}:{}", index.position(s).line);
+                    // `path:LINE`, plus `:COLUMN` when several records start on the line (a
+                    // one-line array): a source names one record, and sorting by it keeps the
+                    // file's order in every output.
+                    let pos = starts[i];
+                    let shared = |j: usize| j != i && starts[j].line == pos.line;
+                    let neighbours = [i.wrapping_sub(1), i + 1];
+                    let record_source = if neighbours.iter().any(|&j| j < starts.len() && shared(j)) {
+                        format!("{source}:{}:{}", pos.line, pos.column)
+                    } else {
+                        format!("{source}:{}", pos.line)
+                    };
                     parse_record(
                         &Record { file: source, source: &record_source, text, index: &index, start: s, end: e },
                         i + 1,
@@ -429,6 +440,20 @@ mod tests {
         assert_eq!(e.source, "d/batch.json:3:13");
         assert!(e.message.contains("no \"text\""), "{e}");
         assert_eq!(calls[2].as_ref().unwrap().id, "c3");
+    }
+
+    /// Issue 18: records of a one-line array each get a source of their own (with the column),
+    /// so that ordering by source keeps the file's order instead of sorting them by id.
+    #[test]
+    fn one_line_array_sources_name_each_record() {
+        let rec = |id: &str| format!("{{\"id\": \"{id}\", \"turns\": [{{\"speaker\": \"A\", \"text\": \"hi\"}}]}}");
+        let text = format!("[{}, {},\n {}]", rec("zz"), rec("aa"), rec("mm"));
+        let calls: Vec<RawCall> = parse("d/b.json", &text).into_iter().map(Result::unwrap).collect();
+        let sources: Vec<&str> = calls.iter().map(|c| c.source.as_str()).collect();
+        assert_eq!(sources, ["d/b.json:1:2", "d/b.json:1:59", "d/b.json:2"]);
+        let mut sorted = sources.clone();
+        sorted.sort_by_key(|s| crate::report::source_key(s));
+        assert_eq!(sorted, sources);
     }
 
     #[test]

@@ -133,17 +133,23 @@ pub enum Encoding {
     Utf16Le,
     /// UTF-16, big endian.
     Utf16Be,
+    /// UTF-32, little endian.
+    Utf32Le,
+    /// UTF-32, big endian.
+    Utf32Be,
     /// GB18030, which includes GBK and GB2312.
     Gb18030,
 }
 
 impl Encoding {
-    /// The canonical name (`utf-8`, `utf-16le`, `utf-16be`, `gb18030`).
+    /// The canonical name (`utf-8`, `utf-16le`, `utf-16be`, `utf-32le`, `utf-32be`, `gb18030`).
     pub fn as_str(self) -> &'static str {
         match self {
             Encoding::Utf8 => "utf-8",
             Encoding::Utf16Le => "utf-16le",
             Encoding::Utf16Be => "utf-16be",
+            Encoding::Utf32Le => "utf-32le",
+            Encoding::Utf32Be => "utf-32be",
             Encoding::Gb18030 => "gb18030",
         }
     }
@@ -163,9 +169,13 @@ impl FromStr for Encoding {
             "utf-8" | "utf8" => Ok(Encoding::Utf8),
             "utf-16le" | "utf16le" => Ok(Encoding::Utf16Le),
             "utf-16be" | "utf16be" => Ok(Encoding::Utf16Be),
+            "utf-32le" | "utf32le" => Ok(Encoding::Utf32Le),
+            "utf-32be" | "utf32be" => Ok(Encoding::Utf32Be),
             // GB18030 is a superset of both, so one decoder serves all three names.
             "gbk" | "gb18030" | "gb2312" => Ok(Encoding::Gb18030),
-            _ => Err(format!("unknown encoding \"{s}\"; expected one of utf-8, utf-16le, utf-16be, gbk, gb18030")),
+            _ => Err(format!(
+                "unknown encoding \"{s}\"; expected one of utf-8, utf-16le, utf-16be, utf-32le, utf-32be, gbk, gb18030"
+            )),
         }
     }
 }
@@ -174,6 +184,9 @@ impl FromStr for Encoding {
 pub const DEFAULT_MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
 /// The default for [`ReadOptions::max_turn_chars`].
 pub const DEFAULT_MAX_TURN_CHARS: usize = 20_000;
+/// The default for [`ReadOptions::max_turns`]: an hour-long call has a few hundred turns; a call
+/// with thousands is usually a concatenated export or failed diarization.
+pub const DEFAULT_MAX_TURNS: usize = 5_000;
 
 /// How to read input files; `None` means detect (format, encoding) or use the default (limits).
 #[derive(Default, Clone, Debug)]
@@ -187,15 +200,26 @@ pub struct ReadOptions {
     /// Refuse calls with a turn longer than this many characters
     /// (default [`DEFAULT_MAX_TURN_CHARS`]).
     pub max_turn_chars: Option<usize>,
+    /// Refuse calls with more turns than this (default [`DEFAULT_MAX_TURNS`]): scoring time grows
+    /// with a call's turns, and one runaway call must not hold up a batch.
+    pub max_turns: Option<usize>,
+    /// Speaker labels known besides the built-in ones (the rubric's agent and customer aliases,
+    /// `--agent` / `--customer`): in plain text, a label that is not a speaker of the call is text.
+    pub speaker_aliases: Vec<String>,
 }
 
 impl ReadOptions {
-    fn file_limit(&self) -> usize {
+    /// The largest input read, in bytes.
+    pub fn file_limit(&self) -> usize {
         self.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES)
     }
 
     fn turn_limit(&self) -> usize {
         self.max_turn_chars.unwrap_or(DEFAULT_MAX_TURN_CHARS)
+    }
+
+    fn turns_limit(&self) -> usize {
+        self.max_turns.unwrap_or(DEFAULT_MAX_TURNS)
     }
 }
 
@@ -210,19 +234,50 @@ pub fn read_bytes(source: &str, bytes: &[u8], opts: &ReadOptions) -> Vec<Result<
 }
 
 /// Reads a file and does what [`read_bytes`] does; I/O errors become one `InputError` for the file.
+///
+/// The size limit holds for anything the path names (a FIFO, `/dev/zero`): no more than
+/// `--max-file-bytes` plus one byte is ever read into memory.
 pub fn read_path(path: &std::path::Path, opts: &ReadOptions) -> Vec<Result<RawCall, InputError>> {
     let shown = path.display().to_string();
+    let limit = opts.file_limit();
     // Check the size before reading so a huge file is never loaded into memory.
-    if let Ok(meta) = std::fs::metadata(path) {
-        let limit = opts.file_limit();
-        if meta.is_file() && meta.len() > limit as u64 {
-            return vec![Err(too_big(&shown, meta.len(), limit))];
-        }
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.is_file()
+        && meta.len() > limit as u64
+    {
+        return vec![Err(too_big(&shown, meta.len(), limit))];
     }
-    match std::fs::read(path) {
-        Ok(bytes) => read_bytes(&shown, &bytes, opts),
+    match std::fs::File::open(path).and_then(|f| read_limited(f, limit)) {
+        Ok(Limited::Whole(bytes)) => read_bytes(&shown, &bytes, opts),
+        Ok(Limited::TooBig) => vec![Err(over_limit(&shown, limit))],
         Err(e) => vec![Err(InputError::file(&shown, format!("cannot read the file: {e}")))],
     }
+}
+
+/// What [`read_limited`] read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Limited {
+    /// Everything, within the limit.
+    Whole(Vec<u8>),
+    /// More than the limit: reading stopped one byte past it.
+    TooBig,
+}
+
+/// Reads `reader` to its end, but never more than `limit` + 1 bytes: the limit is enforced
+/// while reading (standard input, a FIFO or a device has no size to check first).
+pub fn read_limited(reader: impl std::io::Read, limit: usize) -> std::io::Result<Limited> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(if bytes.len() > limit { Limited::TooBig } else { Limited::Whole(bytes) })
+}
+
+/// The error for an input over `--max-file-bytes` whose length is not known (reading stopped).
+pub fn over_limit(source: &str, limit: usize) -> InputError {
+    InputError::file(
+        source,
+        format!("the input is more than the limit of {limit} bytes; raise it with --max-file-bytes"),
+    )
 }
 
 fn too_big(source: &str, len: u64, limit: usize) -> InputError {
@@ -235,6 +290,64 @@ fn too_big(source: &str, len: u64, limit: usize) -> InputError {
     )
 }
 
+/// JSON Lines that does not decode as a whole (an invalid UTF-8 byte, a NUL in one line) is read
+/// line by line, as a streamed file is: a bad line fails alone, whatever the file's size. `None`
+/// when it is not JSON Lines (the decoding error then stands for the whole file).
+fn jsonl_line_by_line(source: &str, bytes: &[u8], opts: &ReadOptions) -> Option<Vec<Result<RawCall, InputError>>> {
+    let lines_format = matches!(opts.format, None | Some(InputFormat::Jsonl) | Some(InputFormat::Openai));
+    // A UTF-16/32 byte order mark says the file is not UTF-8 JSON Lines.
+    let other_bom =
+        bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]);
+    if !lines_format || !matches!(opts.encoding, None | Some(Encoding::Utf8)) || other_bom {
+        return None;
+    }
+    // What the file would be if its bad bytes were not there: a NUL becomes U+FFFD too, so UTF-16
+    // without a BOM (a NUL beside every ASCII byte) never passes for JSON Lines and keeps its hint.
+    let lossy = String::from_utf8_lossy(bytes).replace('\0', "\u{FFFD}");
+    let lossy = decode::normalize_newlines(lossy);
+    let is_jsonl = match opts.format {
+        Some(InputFormat::Jsonl) => true,
+        None if named_jsonl(source) => true,
+        Some(_) => detect::looks_like_jsonl(&lossy) || detect::has_call_line(&lossy),
+        None => detect(&lossy) == Some(InputFormat::Jsonl),
+    };
+    if !is_jsonl {
+        return None;
+    }
+    let mut calls = Vec::new();
+    let read = stream::read_jsonl_chunked(source, bytes, opts, &mut |chunk, _| {
+        calls.extend(chunk);
+        true
+    });
+    // Reading from memory cannot fail.
+    read.ok()?;
+    Some(calls)
+}
+
+/// Whether `source` is named as JSON Lines (`*.jsonl`, `*.ndjson`): such a file is read line by
+/// line whatever its content, so that every line is accounted for even when none is good.
+pub(crate) fn named_jsonl(source: &str) -> bool {
+    std::path::Path::new(source)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson"))
+}
+
+/// [`detect()`], except that a file named as JSON Lines is JSON Lines.
+fn detect_for(source: &str, text: &str) -> Option<InputFormat> {
+    if named_jsonl(source) { Some(InputFormat::Jsonl) } else { detect(text) }
+}
+
+/// Whether more of the lines holding non-ASCII bytes are valid UTF-8 than not: a UTF-8 export
+/// with a few damaged lines, where a GBK export has (almost) no valid UTF-8 line with Chinese.
+fn mostly_utf8_lines(bytes: &[u8]) -> bool {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_ascii()) {
+        if std::str::from_utf8(line).is_ok() { valid += 1 } else { invalid += 1 }
+    }
+    valid > invalid
+}
+
 /// The message for a file with nothing but whitespace in it.
 const EMPTY_FILE: &str = "empty file: expected at least one call (json, jsonl, openai, text or csv)";
 
@@ -242,11 +355,22 @@ fn read_inner(source: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Vec<Resu
     if bytes.len() > opts.file_limit() {
         return Err(too_big(source, bytes.len() as u64, opts.file_limit()));
     }
-    let (text, _) = decode(source, bytes, opts.encoding)?;
+    let (text, _) = match decode(source, bytes, opts.encoding) {
+        // Mostly UTF-8 with a few bad lines that happen to decode as GB18030 as a whole: read as
+        // UTF-8 line by line (as a streamed file is), not as GB18030 mojibake.
+        Ok((_, Encoding::Gb18030)) if opts.encoding.is_none() && mostly_utf8_lines(bytes) => {
+            match jsonl_line_by_line(source, bytes, opts) {
+                Some(calls) => return Ok(calls),
+                None => decode(source, bytes, opts.encoding)?,
+            }
+        }
+        Ok(decoded) => decoded,
+        Err(e) => return jsonl_line_by_line(source, bytes, opts).ok_or(e),
+    };
     if text.trim().is_empty() {
         return Err(InputError::file(source, EMPTY_FILE));
     }
-    let format = match opts.format.or_else(|| detect(&text)) {
+    let format = match opts.format.or_else(|| detect_for(source, &text)) {
         Some(f) => f,
         None => {
             // Point at the first line with content: that is what failed to look like anything.
@@ -273,7 +397,7 @@ fn read_inner(source: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Vec<Resu
         // accept the `messages` shape.
         InputFormat::Openai if detect::looks_like_jsonl(&text) => jsonl::parse(source, &text),
         InputFormat::Openai => json::parse(source, &text),
-        InputFormat::Text => vec![plain::parse(source, &text)],
+        InputFormat::Text => vec![plain::parse(source, &text, &opts.speaker_aliases)],
         InputFormat::Csv => self::csv::parse(source, &text),
         vendor_format => vendor::parse(vendor_format, source, &text).unwrap_or_default(),
     };
@@ -287,6 +411,19 @@ fn read_inner(source: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Vec<Resu
 fn check_call(call: RawCall, opts: &ReadOptions) -> Result<RawCall, InputError> {
     if call.turns.is_empty() {
         return Err(InputError::file(&call.source, format!("call \"{}\" has no turns", call.id)));
+    }
+    let most = opts.turns_limit();
+    if let Some(over) = call.turns.get(most) {
+        return Err(InputError::at(
+            file_of(&call.source),
+            over.pos.line,
+            over.pos.column,
+            format!(
+                "call \"{}\" has {} turns, more than the limit of {most}; raise it with --max-turns",
+                call.id,
+                call.turns.len()
+            ),
+        ));
     }
     let limit = opts.turn_limit();
     for turn in &call.turns {
@@ -307,12 +444,10 @@ fn check_call(call: RawCall, opts: &ReadOptions) -> Result<RawCall, InputError> 
     Ok(call)
 }
 
-/// The file part of a call source (`path:LINE` → `path`); turn positions are file-relative.
+/// The file part of a call source (`path:LINE` or `path:LINE:COLUMN` → `path`); turn positions
+/// are file-relative.
 fn file_of(source: &str) -> &str {
-    match source.rsplit_once(':') {
-        Some((path, line)) if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => path,
-        _ => source,
-    }
+    crate::report::source_key(source).0
 }
 
 // ---- helpers shared by the format parsers ----
@@ -405,6 +540,10 @@ pub(crate) struct LineIndex<'a> {
     starts: Vec<usize>,
     /// Lines of the file before `text` (a streamed chunk starts mid-file).
     lines_before: usize,
+    /// The last position asked for: (byte offset, characters from its line's start). Readers
+    /// ask in file order, so a column is counted from there instead of from the line's start —
+    /// on a one-line JSON file of 20k turns, counting from the start was quadratic.
+    last: std::cell::Cell<(usize, usize)>,
 }
 
 impl<'a> LineIndex<'a> {
@@ -417,7 +556,7 @@ impl<'a> LineIndex<'a> {
     pub(crate) fn starting_at(text: &'a str, first_line: usize) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts, lines_before: first_line.saturating_sub(1) }
+        LineIndex { text, starts, lines_before: first_line.saturating_sub(1), last: std::cell::Cell::new((0, 0)) }
     }
 
     /// The position of byte offset `at` (clamped to the text).
@@ -425,7 +564,18 @@ impl<'a> LineIndex<'a> {
         let at = at.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= at).max(1);
         let start = self.starts.get(line - 1).copied().unwrap_or(0);
-        let column = self.text.get(start..).map_or(0, |rest| chars_before(rest, at - start)) + 1;
+        let (last_at, last_chars) = self.last.get();
+        // Resume from the last position when it is on this line, before `at`, on a char boundary.
+        let (from, before) = if start <= last_at && last_at <= at && self.text.is_char_boundary(last_at) {
+            (last_at, last_chars)
+        } else {
+            (start, 0)
+        };
+        let chars = before + self.text.get(from..).map_or(0, |rest| chars_before(rest, at - from));
+        if self.text.is_char_boundary(at) {
+            self.last.set((at, chars));
+        }
+        let column = chars + 1;
         Position { line: line + self.lines_before, column }
     }
 
@@ -482,7 +632,14 @@ mod tests {
         assert!("xml".parse::<InputFormat>().unwrap_err().contains("json, jsonl"));
         assert_eq!("GBK".parse::<Encoding>(), Ok(Encoding::Gb18030));
         assert_eq!("utf8".parse::<Encoding>(), Ok(Encoding::Utf8));
-        for e in [Encoding::Utf8, Encoding::Utf16Le, Encoding::Utf16Be, Encoding::Gb18030] {
+        for e in [
+            Encoding::Utf8,
+            Encoding::Utf16Le,
+            Encoding::Utf16Be,
+            Encoding::Utf32Le,
+            Encoding::Utf32Be,
+            Encoding::Gb18030,
+        ] {
             assert_eq!(e.to_string().parse::<Encoding>(), Ok(e));
         }
         assert!("latin1".parse::<Encoding>().is_err());
@@ -679,6 +836,13 @@ mod tests {
         // An offset inside a multi-byte character never panics.
         assert_eq!(idx.position(4).line, 2);
         assert_eq!(idx.position(999).line, 3);
+        // Positions asked in any order, resumed or not, agree with counting from the line start.
+        let text = "a你b好\nxy你\n";
+        let idx = LineIndex::new(text);
+        for at in (0..=text.len()).chain((0..=text.len()).rev()).chain([3, 1, 7, 2, 9]) {
+            let fresh = LineIndex::new(text).position(at);
+            assert_eq!(idx.position(at), fresh, "at {at}");
+        }
     }
 
     #[test]
@@ -688,5 +852,6 @@ mod tests {
         assert_eq!(record_id(Some("c9".into()), "calls/h07.jsonl", 1, 3), "c9");
         assert_eq!(file_of("a/b.jsonl:12"), "a/b.jsonl");
         assert_eq!(file_of("C:/x.txt"), "C:/x.txt");
+        assert_eq!(file_of("a/b.json:1:62"), "a/b.json");
     }
 }

@@ -119,11 +119,25 @@ fn valid_label(label: &str) -> bool {
         && !label.contains(PUNCT)
 }
 
-/// Parses a whole text file into one call.
-pub(crate) fn parse(source: &str, text: &str) -> Result<RawCall, InputError> {
+/// One line of a text file, classified.
+enum Line<'a> {
+    /// `label：content`, with the text the line would contribute as a continuation.
+    Turn(Labelled<'a>, &'a str),
+    /// Anything else: a continuation of the turn before.
+    More(&'a str),
+}
+
+/// Parses a whole text file into one call. `aliases` are labels known to be speakers besides the
+/// built-in ones (the rubric's agent and customer aliases, `--agent` / `--customer`).
+///
+/// A label only starts a turn when it is a speaker of this call: a known alias, a generic
+/// diarization label (`A`, `SPEAKER 1`, `spk0`), a label that starts two turns or more — or any
+/// label while the call has fewer than two such speakers besides it. Otherwise the line is text
+/// of the turn before: 「特点：保证绝对不降速」 inside an agent's turn is not a speaker 特点.
+pub(crate) fn parse(source: &str, text: &str, aliases: &[String]) -> Result<RawCall, InputError> {
     let mut meta = BTreeMap::new();
     let mut id = None;
-    let mut turns: Vec<RawTurn> = Vec::new();
+    let mut lines: Vec<(Line<'_>, Position)> = Vec::new();
     for (n, line) in text.split('\n').enumerate() {
         let line_no = n + 1;
         let trimmed = line.trim();
@@ -131,8 +145,9 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<RawCall, InputError> {
             continue;
         }
         let column = chars_before(line, line.len() - line.trim_start().len()) + 1;
+        let pos = Position { line: line_no, column };
         // Metadata and comments only count before the first turn; later `#` lines are content.
-        if turns.is_empty()
+        if lines.is_empty()
             && let Some(body) = trimmed.strip_prefix('#')
         {
             if let Some((key, value)) = body.split_once([':', '：']) {
@@ -146,34 +161,77 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<RawCall, InputError> {
             continue;
         }
         match split_line(line) {
-            (Some(l), _) => turns.push(RawTurn {
+            (Some(l), rest) => lines.push((Line::Turn(l, rest), pos)),
+            (None, rest) if !lines.is_empty() => lines.push((Line::More(rest), pos)),
+            (None, _) => {
+                return Err(InputError::at(
+                    source,
+                    line_no,
+                    column,
+                    format!(
+                        "expected a speaker line like \"坐席：您好\" (or \"# key: value\" \
+                         metadata) before the first turn, found \"{}\"",
+                        excerpt(trimmed, 30)
+                    ),
+                ));
+            }
+        }
+    }
+    let speakers = Speakers::of(&lines, aliases);
+    let mut turns: Vec<RawTurn> = Vec::new();
+    for (line, pos) in lines {
+        match line {
+            Line::Turn(l, _) if turns.is_empty() || speakers.starts_turn(l.speaker) => turns.push(RawTurn {
                 speaker: l.speaker.to_string(),
                 text: l.content.to_string(),
                 start: l.start,
                 end: l.end,
                 role_hint: None,
-                pos: Position { line: line_no, column },
+                pos,
                 sentences: Vec::new(),
                 meta: Default::default(),
             }),
-            (None, rest) => match turns.last_mut() {
-                Some(turn) => push_continuation(&mut turn.text, rest),
-                None => {
-                    return Err(InputError::at(
-                        source,
-                        line_no,
-                        column,
-                        format!(
-                            "expected a speaker line like \"坐席：您好\" (or \"# key: value\" \
-                             metadata) before the first turn, found \"{}\"",
-                            excerpt(trimmed, 30)
-                        ),
-                    ));
+            Line::Turn(_, rest) | Line::More(rest) => {
+                if let Some(turn) = turns.last_mut() {
+                    push_continuation(&mut turn.text, rest);
                 }
-            },
+            }
         }
     }
     Ok(RawCall { id: id.unwrap_or_else(|| file_stem(source)), source: source.to_string(), meta, turns })
+}
+
+/// Who speaks in a call: what decides whether a labelled line starts a turn.
+struct Speakers<'a> {
+    /// Labels and the number of lines each starts.
+    counts: std::collections::HashMap<&'a str, usize>,
+    /// Labels that are speakers whatever their count.
+    known: std::collections::HashSet<&'a str>,
+    /// Speakers established in the call: known labels and labels of two lines or more.
+    established: usize,
+}
+
+impl<'a> Speakers<'a> {
+    fn of(lines: &[(Line<'a>, Position)], aliases: &[String]) -> Self {
+        let mut counts = std::collections::HashMap::new();
+        for (line, _) in lines {
+            if let Line::Turn(l, _) = line {
+                *counts.entry(l.speaker).or_insert(0usize) += 1;
+            }
+        }
+        let known: std::collections::HashSet<&str> =
+            counts.keys().copied().filter(|label| super::roles::is_speaker_label(label, aliases)).collect();
+        let established = counts.iter().filter(|&(label, &n)| n >= 2 || known.contains(label)).count();
+        Speakers { counts, known, established }
+    }
+
+    /// Whether a line labelled `label` starts a turn of its own.
+    fn starts_turn(&self, label: &str) -> bool {
+        let count = self.counts.get(label).copied().unwrap_or(0);
+        // An unknown label on one line, in a call that has two established speakers besides it,
+        // is a colon inside someone's sentence.
+        self.known.contains(label) || count >= 2 || self.established < 2
+    }
 }
 
 #[cfg(test)]
@@ -230,7 +288,7 @@ mod tests {
     fn whole_file_with_metadata_and_continuations() {
         let text = "# id: h07\n# agent: 李明\n# a comment\n\n[00:00:01] 坐席：您好，\n我是李明\n\
                     [00:00:05] 客户：hello\nworld\n# not metadata here\n坐席：10:30 可以吗？\n";
-        let call = parse("calls/x.txt", text).unwrap();
+        let call = parse("calls/x.txt", text, &[]).unwrap();
         assert_eq!(call.id, "h07");
         assert_eq!(call.source, "calls/x.txt");
         assert_eq!(call.meta.get("agent").map(String::as_str), Some("李明"));
@@ -244,22 +302,42 @@ mod tests {
 
     #[test]
     fn id_defaults_to_file_stem() {
-        let call = parse("dir/h08.txt", "A: 你好\nB: 嗯").unwrap();
+        let call = parse("dir/h08.txt", "A: 你好\nB: 嗯", &[]).unwrap();
         assert_eq!(call.id, "h08");
         assert_eq!(call.turns.len(), 2);
     }
 
     #[test]
     fn text_before_first_turn_is_an_error() {
-        let e = parse("x.txt", "# id: 1\n\n  这是一段没有说话人的文字\nA: hi\n").unwrap_err();
+        let e = parse("x.txt", "# id: 1\n\n  这是一段没有说话人的文字\nA: hi\n", &[]).unwrap_err();
         assert_eq!(e.source, "x.txt:3:3");
         assert!(e.message.contains("这是一段没有说话人的文字"), "{e}");
+    }
+
+    /// Issue 18: 「特点：保证绝对不降速」 on a line of its own is the agent's text, not a turn of a
+    /// new speaker 特点 (whose critical OP001 went unseen).
+    #[test]
+    fn a_colon_in_a_sentence_is_not_a_new_speaker() {
+        let text = "坐席：您好，这个套餐有三个\n特点：保证绝对不降速\n客户：嗯\n坐席：好的\n";
+        let call = parse("x.txt", text, &[]).unwrap();
+        let texts: Vec<_> = call.turns.iter().map(|t| (t.speaker.as_str(), t.text.as_str())).collect();
+        assert_eq!(texts, [("坐席", "您好，这个套餐有三个特点：保证绝对不降速"), ("客户", "嗯"), ("坐席", "好的")]);
+        // A rubric alias is a speaker even on one line; so is a label of two lines or more.
+        let text = "坐席：您好\n客户：嗯\n李明：我是李明\n王五：喂\n王五：在吗\n";
+        let call = parse("x.txt", text, &["李明".to_string()]).unwrap();
+        let speakers: Vec<_> = call.turns.iter().map(|t| t.speaker.as_str()).collect();
+        assert_eq!(speakers, ["坐席", "客户", "李明", "王五", "王五"]);
+        // With fewer than two established speakers, every label stands: 王芳 and 刘先生 speak once.
+        let call = parse("x.txt", "王芳：您好\n刘先生：嗯\n", &[]).unwrap();
+        assert_eq!(call.turns.len(), 2);
+        let call = parse("x.txt", "坐席：您好\n坐席：在吗\n张三：嗯\n", &[]).unwrap();
+        assert_eq!(call.turns.len(), 3);
     }
 
     #[test]
     fn odd_input_never_panics() {
         for t in ["：", ":", "[", "【", "[]:", "【】：x", "# :", "#", "[00:00]", "00:00:00 ", "A:\u{0}"] {
-            let _ = parse("x", t);
+            let _ = parse("x", t, &[]);
             let _ = is_labelled_line(t);
         }
     }

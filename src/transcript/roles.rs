@@ -47,6 +47,22 @@ pub(crate) fn role_from_name(name: &str) -> Option<Role> {
     }
 }
 
+/// Generic diarization labels: `A`, `B`, `SPEAKER 1`, `SPEAKER_01`, `spk0`, `S1`, `说话人1`.
+static GENERIC_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:(?:speaker|spk|s|说话人|发言人|角色|声道|channel)[\s_-]*\d{1,3}|[a-z]|(?:speaker|说话人)[\s_-]*[a-z])$")
+        .expect("valid regex")
+});
+
+/// Whether `label` names a speaker whatever the call says: a built-in role name or alias, one of
+/// `aliases` (the rubric's, `--agent` / `--customer`), or a generic diarization label.
+pub(crate) fn is_speaker_label(label: &str, aliases: &[String]) -> bool {
+    let label = label.trim();
+    role_from_name(label).is_some()
+        || BUILTIN_AGENT_ALIASES.iter().chain(BUILTIN_CUSTOMER_ALIASES).any(|a| alias_matches(label, a))
+        || aliases.iter().any(|a| alias_matches(label, a))
+        || GENERIC_LABEL.is_match(label)
+}
+
 /// Gives every turn a role, recording how each speaker's role was decided.
 ///
 /// Fails when some speaker cannot be mapped or nobody is the agent; the message lists every
@@ -492,6 +508,18 @@ mod tests {
         let e = assign_roles(c, &RoleHints::default()).unwrap_err();
         assert!(e.message.contains("both roles"), "{e}");
         assert_eq!(e.source, "calls/batch.jsonl:7:30");
+    }
+
+    #[test]
+    fn speaker_labels() {
+        let aliases = vec!["李明".to_string()];
+        for label in ["坐席", "客服1", "customer", "李明", "A", "SPEAKER 1", "SPEAKER_01", "spk0", "说话人2", "S1"]
+        {
+            assert!(is_speaker_label(label, &aliases), "{label}");
+        }
+        for label in ["特点", "注意", "备注", "Note", "王五"] {
+            assert!(!is_speaker_label(label, &aliases), "{label}");
+        }
     }
 
     #[test]

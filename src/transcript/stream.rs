@@ -82,6 +82,15 @@ fn streamable(path: &Path, opts: &ReadOptions) -> bool {
     if file.take(PROBE_BYTES as u64).read_to_end(&mut probe).is_err() {
         return false;
     }
+    // A file named or forced as JSON Lines is streamed unless a UTF-16/32 BOM says it is not UTF-8.
+    let named = opts.format.is_none() && super::named_jsonl(&path.display().to_string());
+    if (named || opts.format == Some(InputFormat::Jsonl))
+        && !probe.starts_with(&[0xFF, 0xFE])
+        && !probe.starts_with(&[0xFE, 0xFF])
+        && !probe.starts_with(&[0, 0, 0xFE, 0xFF])
+    {
+        return true;
+    }
     let body = probe.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&probe);
     // Judge complete, valid lines only (a bad line further on fails alone when streamed); at
     // least two of them, as detection of the whole file would.
@@ -96,7 +105,7 @@ fn streamable(path: &Path, opts: &ReadOptions) -> bool {
     }
     let text = text.replace('\r', "");
     match opts.format {
-        Some(_) => looks_like_jsonl(&text),
+        Some(_) => looks_like_jsonl(&text) || detect::has_call_line(&text),
         None => matches!(detect::detect(&text), Some(InputFormat::Jsonl)),
     }
 }
