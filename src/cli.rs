@@ -200,6 +200,13 @@ struct GateFlags {
     /// silence_max_s:p90=8 (repeatable; fails when no call has timestamps).
     #[arg(long, value_name = "METRIC:P=MAX", value_parser = parse_metric_max)]
     max_metric: Vec<(String, f64)>,
+    /// Let a run with no evaluated call pass the gate (by default it fails).
+    #[arg(long)]
+    allow_empty: bool,
+    /// Compare with a baseline scored with another rubric id or version (by default refused,
+    /// exit 2); what changed is printed with the gate's checks.
+    #[arg(long)]
+    allow_rubric_change: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -538,6 +545,8 @@ fn thresholds(flags: &GateFlags) -> Result<Option<Thresholds>> {
         max_drop: flags.max_drop,
         max_metric: flags.max_metric.iter().cloned().collect(),
         baseline: flags.baseline.clone(),
+        allow_empty: flags.allow_empty,
+        allow_rubric_change: flags.allow_rubric_change,
     };
     t.merge(&cli);
     let problems = t.problems();
@@ -551,6 +560,11 @@ fn thresholds(flags: &GateFlags) -> Result<Option<Thresholds>> {
 fn apply_gate(results: &Results, flags: &GateFlags, out: &mut dyn Write) -> Result<Option<gate::Outcome>> {
     let Some(t) = thresholds(flags)? else { return Ok(None) };
     let baseline = t.baseline.as_deref().map(read_results).transpose()?;
+    if let (Some(b), Some(path)) = (&baseline, &t.baseline)
+        && let Some(why) = gate::refuse_baseline(results, &t, b)
+    {
+        bail!("{}: {why}", path.display());
+    }
     let outcome = gate::check(results, &t, baseline.as_ref());
     gate::write_outcome(&outcome, out)?;
     Ok(Some(outcome))

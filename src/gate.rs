@@ -40,6 +40,14 @@ pub struct Thresholds {
     /// (`silence_max_s:p90 = 8`).
     #[serde(default)]
     pub max_metric: BTreeMap<String, f64>,
+    /// Let a run with no evaluated call pass (by default an empty run fails the gate: a CI job
+    /// pointed at the wrong folder, or a shard of nothing, must not look green).
+    #[serde(default)]
+    pub allow_empty: bool,
+    /// Compare with a baseline scored with another rubric (id or version); by default that is
+    /// refused, since its scores mean something else.
+    #[serde(default)]
+    pub allow_rubric_change: bool,
 }
 
 /// A gate config file: a `[gate]` table with the keys of [`Thresholds`].
@@ -114,6 +122,8 @@ impl Thresholds {
         self.max_errors = other.max_errors.or(self.max_errors);
         self.max_drop = other.max_drop.or(self.max_drop);
         self.baseline = other.baseline.clone().or(self.baseline.take());
+        self.allow_empty |= other.allow_empty;
+        self.allow_rubric_change |= other.allow_rubric_change;
         for (k, v) in &other.min_criterion {
             self.min_criterion.insert(k.clone(), *v);
         }
@@ -267,11 +277,60 @@ fn pct(x: Option<f64>) -> String {
     x.map_or("n/a".into(), |v| format!("{:.1}%", v * 100.0))
 }
 
+/// What differs between the rubric `baseline` was scored with and the one of `results`
+/// (`"version 1 → 2"`), or `None` when they are the same.
+pub fn rubric_change(baseline: &Results, results: &Results) -> Option<String> {
+    let (old, new) = (&baseline.rubric, &results.rubric);
+    let mut changes = Vec::new();
+    if old.id != new.id {
+        changes.push(format!("id {} → {}", old.id, new.id));
+    }
+    if old.version != new.version {
+        changes.push(format!("version {} → {}", old.version, new.version));
+    }
+    (!changes.is_empty()).then(|| changes.join(", "))
+}
+
+/// Why a gate cannot compare `results` with `baseline` (exit 2, not a failed gate): the baseline
+/// was scored with another rubric and the thresholds do not allow it.
+pub fn refuse_baseline(results: &Results, t: &Thresholds, baseline: &Results) -> Option<String> {
+    let change = rubric_change(baseline, results)?;
+    (!t.allow_rubric_change).then(|| {
+        format!(
+            "the baseline was scored with another rubric ({change}): its scores are not comparable; \
+             pass --allow-rubric-change to compare anyway"
+        )
+    })
+}
+
 /// Applies the thresholds to `results` (and compares with `baseline`).
+///
+/// A run with no evaluated call fails unless [`Thresholds::allow_empty`]; a rubric change
+/// allowed by [`Thresholds::allow_rubric_change`] is listed among the checks (call
+/// [`refuse_baseline`] first to refuse one that is not allowed).
 pub fn check(results: &Results, t: &Thresholds, baseline: Option<&Results>) -> Outcome {
     let a = &results.aggregate;
     let mean = a.score.as_ref().map(|s| s.mean);
     let mut checks = Vec::new();
+    // Every threshold holds vacuously on nothing; an empty run is shown only when it is one.
+    if a.calls == 0 {
+        checks.push(Check {
+            name: "evaluated calls".into(),
+            ok: t.allow_empty,
+            detail: if t.allow_empty {
+                "0 (allowed by --allow-empty)".into()
+            } else {
+                "0: nothing was evaluated (pass --allow-empty if an empty run may pass)".into()
+            },
+        });
+    }
+    if let Some(change) = baseline.and_then(|b| rubric_change(b, results)) {
+        checks.push(Check {
+            name: "baseline rubric".into(),
+            ok: true,
+            detail: format!("changed: {change} (allowed by --allow-rubric-change)"),
+        });
+    }
     if let Some(min) = t.min_score {
         checks.push(Check {
             name: "mean score".into(),
