@@ -45,7 +45,12 @@ fn run_kind(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
 fn target_match(ctx: &CallContext, rule: &CompiledRule, t: usize) -> Option<CueMatch> {
     match &rule.target {
         Target::Cues(c) => ctx.matches(c, t),
-        Target::Signal(s) => ctx.signals[*s].iter().find(|(turn, _)| *turn == t).map(|(_, m)| *m),
+        // A signal's turns are in order: a binary search, not a scan per turn (which made a
+        // forbid rule quadratic in the turns).
+        Target::Signal(s) => {
+            let fired = &ctx.signals[*s];
+            fired.binary_search_by_key(&t, |(turn, _)| *turn).ok().map(|i| fired[i].1)
+        }
         Target::None => None,
     }
 }
@@ -237,13 +242,16 @@ fn respond(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
     let occurrences = &ctx.signals[trigger];
     let mut out = RuleOutcome { applicable: !occurrences.is_empty(), findings: Vec::new() };
     let responder_turns = ctx.turns_of(rule.role);
-    let mut reported_turns = Vec::new();
+    let mut reported_turns = std::collections::HashSet::new();
     for &(t, m) in occurrences {
         let mut window: Vec<usize> = Vec::new();
         if rule.same_turn && ctx.role_matches(rule.role, t) {
             window.push(t);
         }
-        window.extend(responder_turns.iter().copied().filter(|&r| r > t).take(rule.within));
+        // The responder's next turns: found by binary search, so each trigger costs
+        // log n + `within`, not a walk over every turn before it.
+        let next = responder_turns.partition_point(|&r| r <= t);
+        window.extend(responder_turns[next..].iter().copied().take(rule.within));
         if let Some(expect) = &rule.expect
             && !window.iter().any(|&r| ctx.matches(expect, r).is_some())
         {
@@ -257,7 +265,7 @@ fn respond(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
                     continue;
                 }
                 if let Some(hit) = ctx.occurrences(forbid, r).into_iter().next() {
-                    reported_turns.push(r);
+                    reported_turns.insert(r);
                     let (span, excerpt) = ctx.evidence(r, hit.start, hit.end);
                     out.findings.push(finding(
                         ctx,
@@ -339,11 +347,20 @@ fn sentences(chars: &[char]) -> Vec<(usize, usize)> {
     crate::text::question::split_trimmed(chars, sentence_end)
 }
 
+/// How many earlier sentences of the role a sentence is compared with for near-repetition.
+/// Comparing with every earlier sentence made the rule quadratic (a 20k-turn call spent most of
+/// its 12 s here); an agent repeating itself does so within a stretch of the call (256 sentences
+/// is well over any whole call of the fixtures), and an identical sentence is found however far
+/// back it is.
+pub const REPETITION_WINDOW: usize = 256;
+
 fn repetition(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
     let turns = ctx.turns_of(rule.role);
     let mut out = RuleOutcome { applicable: !turns.is_empty(), findings: Vec::new() };
-    // Every sentence long enough to count, prepared once: (turn, range, prepared).
-    let mut said: Vec<(usize, (usize, usize), Prepared)> = Vec::new();
+    // Every sentence long enough to count, prepared once: (turn, prepared).
+    let mut said: Vec<(usize, Prepared)> = Vec::new();
+    // The first sentence with each exact content, for repeats further back than the window.
+    let mut first_with: std::collections::HashMap<Vec<char>, usize> = std::collections::HashMap::new();
     for &t in &turns {
         let chars = &ctx.turns[t].text.norm.chars;
         let mut reported = false;
@@ -352,17 +369,29 @@ fn repetition(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
             if p.len() < rule.min_chars {
                 continue;
             }
-            // Pairs whose lengths cannot reach the bar are skipped without comparing bigrams.
-            let earlier = said
-                .iter()
-                .find(|(_, _, q)| p.max_similarity(q) >= rule.min_similarity && p.similarity(q) >= rule.min_similarity);
-            if let (Some(&(prev, _, _)), false) = (earlier, reported) {
-                let (span, excerpt) = ctx.evidence(t, a, b);
-                let prev = prev.to_string();
-                out.findings.push(finding(ctx, rule, t, span, excerpt, &[("value", &prev)]));
-                reported = true;
+            let i = said.len();
+            if !reported {
+                let identical = first_with.get(p.content()).copied();
+                // Pairs whose lengths cannot reach the bar are skipped without comparing bigrams.
+                let near = |j: &usize| {
+                    let q = &said[*j].1;
+                    p.max_similarity(q) >= rule.min_similarity && p.similarity(q) >= rule.min_similarity
+                };
+                // The earliest match: an identical sentence before the window, else the earliest in it.
+                let window = i.saturating_sub(REPETITION_WINDOW)..i;
+                let earlier = match identical {
+                    Some(j) if j < window.start && near(&j) => Some(j),
+                    _ => window.into_iter().find(near),
+                };
+                if let Some(j) = earlier {
+                    let (span, excerpt) = ctx.evidence(t, a, b);
+                    let prev = said[j].0.to_string();
+                    out.findings.push(finding(ctx, rule, t, span, excerpt, &[("value", &prev)]));
+                    reported = true;
+                }
             }
-            said.push((t, (a, b), p));
+            first_with.entry(p.content().to_vec()).or_insert(i);
+            said.push((t, p));
         }
     }
     out

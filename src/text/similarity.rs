@@ -50,6 +50,11 @@ impl Prepared {
         self.chars.is_empty()
     }
 
+    /// The content characters compared (letters and digits of the normalized text).
+    pub fn content(&self) -> &[char] {
+        &self.chars
+    }
+
     /// The same value as [`similarity`] of the two original texts.
     pub fn similarity(&self, other: &Prepared) -> f64 {
         dice(&self.chars, &self.bigrams, &other.chars, &other.bigrams)
