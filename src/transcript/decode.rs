@@ -31,9 +31,25 @@ pub fn decode(source: &str, bytes: &[u8], forced: Option<Encoding>) -> Result<(S
 }
 
 fn detect_and_decode(source: &str, bytes: &[u8]) -> Result<(String, Encoding), InputError> {
-    // UTF-32 first: its little-endian BOM begins with UTF-16's.
+    // UTF-32 first: its little-endian BOM begins with UTF-16's. `FF FE 00 00` is also UTF-16LE
+    // text starting with U+0000, so it is UTF-32 unless it is empty after the BOM, or decodes as
+    // UTF-16 but not as NUL-free UTF-32 (UTF-16 code units paired up are almost never valid
+    // UTF-32); a file that is neither gets the UTF-32 error.
     for enc in [Encoding::Utf8, Encoding::Utf32Le, Encoding::Utf32Be, Encoding::Utf16Le, Encoding::Utf16Be] {
         if let Some(body) = bytes.strip_prefix(bom(enc)) {
+            if enc == Encoding::Utf32Le && !body.is_empty() {
+                let as_utf16 = || strict(Encoding::Utf16Le, &bytes[2..]);
+                match strict(enc, body) {
+                    Ok(text) if !text.contains('\0') => return Ok((text, enc)),
+                    // Bad as UTF-32 but good as UTF-16: UTF-16 text that starts with U+0000.
+                    _ if as_utf16().is_ok() => continue,
+                    Ok(text) => return Ok((text, enc)),
+                    Err(at) => return Err(invalid(source, enc, body, at, bytes.len() - body.len())),
+                }
+            }
+            if enc == Encoding::Utf32Le {
+                continue; // empty after the BOM, or UTF-16
+            }
             let skipped = bytes.len() - body.len();
             let text = strict(enc, body).map_err(|at| invalid(source, enc, body, at, skipped))?;
             return Ok((text, enc));
@@ -325,6 +341,10 @@ mod tests {
         let e = decode("f", &bad, None).unwrap_err();
         assert!(e.message.contains("byte offset 20"), "{e}");
         assert_eq!(e.source, "f:1:5");
+        // UTF-16LE text that starts with U+0000 has the same first four bytes; it stays UTF-16.
+        let utf16: Vec<u8> = [0xFF, 0xFE, 0, 0, 0x41, 0, 0x3A, 0, 0x42, 0].to_vec();
+        assert_eq!(decode("f", &utf16, None).unwrap(), ("\0A:B".into(), Encoding::Utf16Le));
+        assert_eq!(decode("f", &[0xFF, 0xFE, 0, 0], None).unwrap(), ("\0".into(), Encoding::Utf16Le));
         // Forced, with or without the BOM.
         assert_eq!(decode("f", &le[4..], Some(Encoding::Utf32Le)).unwrap().0, "坐席：您好😀\n客户：嗯");
     }
