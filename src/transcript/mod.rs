@@ -307,7 +307,7 @@ fn jsonl_line_by_line(source: &str, bytes: &[u8], opts: &ReadOptions) -> Option<
     let lossy = decode::normalize_newlines(lossy);
     let is_jsonl = match opts.format {
         Some(InputFormat::Jsonl) => true,
-        None if named_jsonl(source) => true,
+        None if named_jsonl(source) => detect_for(source, &lossy) == Some(InputFormat::Jsonl),
         Some(_) => detect::looks_like_jsonl(&lossy) || detect::has_call_line(&lossy),
         None => detect(&lossy) == Some(InputFormat::Jsonl),
     };
@@ -333,9 +333,17 @@ pub(crate) fn named_jsonl(source: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson"))
 }
 
-/// [`detect()`], except that a file named as JSON Lines is JSON Lines.
+/// [`detect()`], except that a file named as JSON Lines is JSON Lines unless it is a vendor's
+/// JSON Lines export (Harper Valley).
 fn detect_for(source: &str, text: &str) -> Option<InputFormat> {
-    if named_jsonl(source) { Some(InputFormat::Jsonl) } else { detect(text) }
+    let found = detect(text);
+    let generic = matches!(
+        found,
+        None | Some(
+            InputFormat::Json | InputFormat::Jsonl | InputFormat::Openai | InputFormat::Text | InputFormat::Csv
+        )
+    );
+    if named_jsonl(source) && generic { Some(InputFormat::Jsonl) } else { found }
 }
 
 /// Whether more of the lines holding non-ASCII bytes are valid UTF-8 than not: a UTF-8 export

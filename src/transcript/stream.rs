@@ -83,7 +83,10 @@ fn streamable(path: &Path, opts: &ReadOptions) -> bool {
         return false;
     }
     // A file named or forced as JSON Lines is streamed unless a UTF-16/32 BOM says it is not UTF-8.
-    let named = opts.format.is_none() && super::named_jsonl(&path.display().to_string());
+    // (A vendor's JSON Lines export, Harper Valley, is read whole by its own reader.)
+    let named = opts.format.is_none()
+        && super::named_jsonl(&path.display().to_string())
+        && super::vendor::detect(String::from_utf8_lossy(&probe).trim_start()).is_none();
     if (named || opts.format == Some(InputFormat::Jsonl))
         && !probe.starts_with(&[0xFF, 0xFE])
         && !probe.starts_with(&[0xFE, 0xFF])
