@@ -14,7 +14,10 @@ const TEST_FLOOR: &[(&str, u64)] = &[
     ("style", 38),
     ("overpromise", 37),
     ("privacy", 36),
-    ("answers", 36),
+    // 36 → 35 when a wrong or missing answer started to fail `answers` whatever else reports it
+    // (issue 16): t31's privacy worry, which callqa already took for unanswered (PV002, one of
+    // the two privacy disagreements), now counts against `answers` too.
+    ("answers", 35),
     ("ending", 36),
     ("customer_style", 6),
 ];

@@ -143,7 +143,7 @@ pub fn run(rubric: &CompiledRubric, source: &str) -> TestReport {
             each(ItemKind::Entry, e.id.get_ref(), &e.examples, &|t| {
                 let tr = with_reply(with_default_role(t, Role::Customer));
                 let ctx = CallContext::new(rubric, &tr);
-                let asked = answers::evaluate(&ctx, &[]).questions;
+                let asked = answers::evaluate(&ctx).questions;
                 match asked.iter().find(|q| q.entry.as_deref() == Some(id.as_str())) {
                     Some(q) => Check::hit(format!("recognised in 「{}」", span_text(&tr, q.turn, q.span))),
                     None => {
@@ -195,8 +195,7 @@ pub fn run(rubric: &CompiledRubric, source: &str) -> TestReport {
     TestReport { path: rubric.path.clone(), examples: out, without_examples: without, skipped }
 }
 
-/// The findings rule `i` reports on a call. `answer` rules are judged after every other rule,
-/// as in a real evaluation (one claim is not reported twice).
+/// The findings rule `i` reports on a call.
 fn rule_findings(ctx: &CallContext, i: usize) -> Vec<Finding> {
     let rule = &ctx.rubric.rules[i];
     if rule.kind == RuleKind::Timing {
@@ -206,14 +205,7 @@ fn rule_findings(ctx: &CallContext, i: usize) -> Vec<Finding> {
     if rule.kind != RuleKind::Answer {
         return rules::run(ctx, rule).findings;
     }
-    let others: Vec<Finding> = ctx
-        .rubric
-        .rules
-        .iter()
-        .filter(|r| r.kind != RuleKind::Answer)
-        .flat_map(|r| rules::run(ctx, r).findings)
-        .collect();
-    answers::evaluate(ctx, &others).findings.into_iter().filter(|f| f.rule == rule.id).collect()
+    answers::evaluate(ctx).findings.into_iter().filter(|f| f.rule == rule.id).collect()
 }
 
 /// Whether the item matched, with what happened.

@@ -26,16 +26,16 @@
 //!    (喂？ 哪位？ 是吗？), an identity or rhetorical line (你哪儿的？ 急什么？), a short echo of
 //!    what the agent just said (全网最低？), or matches `knowledge.ignore`.
 //!
-//! Rules of type `answer` turn outcomes into findings. One claim is reported once: a finding of
-//! another criterion (major or critical, pointing at characters rather than a whole turn) that
-//! overlaps the evidence — `OP002` on an invented price, `PV002` on an ignored privacy worry —
-//! replaces the `answer` finding, and the question records that code instead.
+//! Rules of type `answer` turn outcomes into findings. A wrong answer breaks two promises at
+//! once and each criterion reports its own: an invented price is `OP002` (over-promise) *and* an
+//! unsupported answer, an ignored privacy worry `PV002` *and* an unanswered question, so the
+//! `answers` criterion fails whenever a question the knowledge base knows went wrong.
 
 use super::context::CallContext;
 use super::result::{Finding, QuestionResult};
-use super::rules::fill;
+use super::rules::{self, fill};
 use crate::rubric::compile::{CompiledCues, CompiledEntry, CompiledKnowledge, CompiledRule};
-use crate::rubric::model::{QuestionStatus, RuleKind, Severity};
+use crate::rubric::model::{QuestionStatus, RuleKind};
 use crate::text::question::{asks, backchannel_key, contains, content, in_question, negator, units};
 use crate::transcript::{Role, Transcript, Turn};
 use std::collections::{BTreeMap, BTreeSet};
@@ -178,9 +178,8 @@ struct Asked {
     evidence: Vec<(usize, usize, usize)>,
 }
 
-/// Judges every customer question of the call. `others` are the findings of the other rules and
-/// criteria, used so that one claim is not reported twice.
-pub fn evaluate(ctx: &CallContext, others: &[Finding]) -> AnswersOutcome {
+/// Judges every customer question of the call.
+pub fn evaluate(ctx: &CallContext) -> AnswersOutcome {
     let Some(k) = &ctx.rubric.knowledge else {
         return AnswersOutcome::default();
     };
@@ -305,31 +304,14 @@ pub fn evaluate(ctx: &CallContext, others: &[Finding]) -> AnswersOutcome {
                 continue;
             }
             let entry = q.entry.map(|ei| &k.entries[ei]);
-            // Evidence: the asking clause, or the contradicting / unsupported characters.
-            let candidates: Vec<(usize, [usize; 2])> = if q.evidence.is_empty() {
-                vec![(q.turn, q.span)]
-            } else {
-                q.evidence
-                    .iter()
-                    .map(|&(t, s, e)| {
-                        let (a, b) = ctx.turns[t].text.norm.to_original(s, e);
-                        (t, [a, b])
-                    })
-                    .collect()
-            };
-            let mut free = None;
-            for &(t, span) in &candidates {
-                match (status != QuestionStatus::Unmatched).then(|| covering(ctx, others, t, span)).flatten() {
-                    Some(code) => {
-                        codes[qi].get_or_insert(code);
-                    }
-                    None => {
-                        free = Some((t, span));
-                        break;
-                    }
+            // Evidence: the asking clause, or the first contradicting / unsupported characters.
+            let (t, span) = match q.evidence.first() {
+                None => (q.turn, q.span),
+                Some(&(t, s, e)) => {
+                    let (a, b) = ctx.turns[t].text.norm.to_original(s, e);
+                    (t, [a, b])
                 }
-            }
-            let Some((t, span)) = free else { continue };
+            };
             let f = finding(ctx, rule, q, entry, t, span);
             codes[qi] = Some(f.code.clone());
             out.findings.push(f);
@@ -458,8 +440,12 @@ fn unsupported(ctx: &CallContext, k: &CompiledKnowledge, e: &CompiledEntry, r: u
     {
         out.push((m.start, m.end));
     }
+    // A number the rubric's `claims` rules say is no claim (耽误您一分钟) is none here either.
+    let not_a_claim = |start: usize| {
+        ctx.rubric.rules.iter().any(|rule| rule.kind == RuleKind::Claims && rules::number_exempt(ctx, rule, r, start))
+    };
     for n in &a.numbers {
-        if !k.units.contains(&n.unit) || in_question(a, n.start) {
+        if !k.units.contains(&n.unit) || in_question(a, n.start) || not_a_claim(n.start) {
             continue;
         }
         if !ctx.rubric.facts.iter().any(|f| f.unit == n.unit && (f.value - n.value).abs() < 1e-6) {
@@ -513,18 +499,6 @@ fn judge(ctx: &CallContext, k: &CompiledKnowledge, e: &CompiledEntry, agent_turn
         q.status = QuestionStatus::Answered;
         q.answered_turn = Some(r);
     }
-}
-
-/// The code of another criterion's finding that already reports characters overlapping `span`
-/// of turn `t`: major or critical, pointing at characters (not a whole turn), not a step.
-fn covering(ctx: &CallContext, others: &[Finding], t: usize, span: [usize; 2]) -> Option<String> {
-    let whole = ctx.transcript.turns[t].text.chars().count();
-    others
-        .iter()
-        .filter(|f| f.turn == t && matches!(f.severity, Severity::Critical | Severity::Major))
-        .filter(|f| f.criterion != "steps" && !(f.span[0] == 0 && f.span[1] >= whole))
-        .find(|f| f.span[0] < span[1] && span[0] < f.span[1])
-        .map(|f| f.code.clone())
 }
 
 fn finding(
@@ -696,6 +670,40 @@ message = "未知问题：{question}"
         let answers = r.criteria.iter().find(|c| c.id == "answers").unwrap();
         assert_eq!((answers.score, answers.passed), (Some(0.0), Some(false)));
         assert!(r.auto_fail);
+    }
+
+    /// BROADBAND with a `claims` rule of its own: numbers in 元 no fact has are over-promises,
+    /// except a refundable deposit (its clause names 押金).
+    fn with_claims() -> String {
+        format!(
+            "{BROADBAND}\n[[rules]]\nid = \"bb-number\"\ncode = \"BB201\"\ncriterion = \"overpromise\"\n\
+             type = \"claims\"\nseverity = \"critical\"\nmessage = \"数字{{value}}\"\nunits = [\"元\"]\n\
+             cues = {{ any = [\"押金\"] }}\n"
+        )
+    }
+
+    #[test]
+    fn a_wrong_answer_fails_answers_even_when_another_criterion_reports_it() {
+        // 999元 is an invented price: the over-promise rule reports it, and the customer's
+        // question was answered with it, so `answers` fails too.
+        let r = score(&with_claims(), "王芳：您好，宽带续费。\n客户：多少钱？\n王芳：一年999元。\n");
+        let codes: Vec<(&str, &str)> = r.findings.iter().map(|f| (f.code.as_str(), f.excerpt.as_str())).collect();
+        assert_eq!(codes, vec![("BB103", "999元"), ("BB201", "999元")]);
+        let passed = |id: &str| r.criteria.iter().find(|c| c.id == id).unwrap().passed;
+        assert_eq!((passed("answers"), passed("overpromise")), (Some(false), Some(false)));
+        assert_eq!(r.questions[0].code.as_deref(), Some("BB103"));
+        // A contradiction likewise, and an unanswered question whatever else is found.
+        let r = score(&with_claims(), "王芳：您好。\n客户：网速多快？\n王芳：包年是200兆的，一年999元。\n");
+        assert_eq!(r.criteria.iter().find(|c| c.id == "answers").unwrap().passed, Some(false));
+    }
+
+    #[test]
+    fn a_number_the_claims_rule_exempts_is_no_unsupported_answer() {
+        // 押金200元 is exempt from the claims rule: the same number does not make the answer
+        // unsupported, and the approved 1200元 answers the question.
+        let r = score(&with_claims(), "王芳：您好。\n客户：多少钱？\n王芳：一年1200元，押金200元。\n");
+        assert_eq!(statuses(&r), vec![(1, Some("price"), "answered", Some(2))]);
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! `steps` ([`steps`]) and the end condition ([`ending`]) have logic of their own; every other
 //! criterion (`style`, `overpromise`, `privacy`, `ending`'s rules, `customer_style`) is the
 //! composition of the rubric rules that name it ([`rules`]), scored by [`score`]. `answers`
-//! ([`answers`]) judges each customer question against the rubric's knowledge base once the
-//! other rules have run (so one claim is not reported twice) and feeds its `answer` rules.
+//! ([`answers`]) judges each customer question against the rubric's knowledge base and feeds
+//! its `answer` rules.
 
 pub mod answers;
 pub mod context;
@@ -45,7 +45,7 @@ pub fn evaluate(rubric: &CompiledRubric, transcript: &Transcript) -> CallResult 
         }
         findings.extend(out.findings);
     }
-    let answers_out = answers::evaluate(&ctx, &findings);
+    let answers_out = answers::evaluate(&ctx);
     applicable.extend(answers_out.applicable.iter().map(String::as_str));
     findings.extend(answers_out.findings);
     findings.sort_by(|a, b| (a.turn, a.span, &a.code, &a.rule).cmp(&(b.turn, b.span, &b.code, &b.rule)));

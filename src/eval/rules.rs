@@ -285,10 +285,6 @@ fn respond(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
 fn claims(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
     let turns = ctx.turns_of(rule.role);
     let mut out = RuleOutcome { applicable: !turns.is_empty(), findings: Vec::new() };
-    let exempt = match &rule.target {
-        Target::Cues(c) => Some(c),
-        _ => None,
-    };
     for t in turns {
         let text = &ctx.turns[t].text;
         for n in &text.numbers {
@@ -299,15 +295,8 @@ fn claims(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
             if approved {
                 continue;
             }
-            // Context that makes a number not a claim (现在有两分钟吗 asks for time).
-            if let Some(c) = exempt {
-                let clause = text.clauses.iter().find(|&&(a, b)| a <= n.start && n.start < b).copied();
-                if let (Some((a, b)), Some(m)) = (clause, ctx.matches(c, t))
-                    && m.start < b
-                    && m.end > a
-                {
-                    continue;
-                }
+            if number_exempt(ctx, rule, t, n.start) {
+                continue;
             }
             let (span, excerpt) = ctx.evidence(t, n.start, n.end);
             let value = format!("{}{}", trim_float(n.value), n.unit);
@@ -315,6 +304,16 @@ fn claims(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
         }
     }
     out
+}
+
+/// Whether the `claims` rule's context cues say the number at normalized `start` of turn `t` is
+/// not a claim (现在有两分钟吗 asks for time, 耽误您一分钟 is the length of this call): its cues
+/// match in the number's clause.
+pub(crate) fn number_exempt(ctx: &CallContext, rule: &CompiledRule, t: usize, start: usize) -> bool {
+    let Target::Cues(c) = &rule.target else { return false };
+    let text = &ctx.turns[t].text;
+    let clause = text.clauses.iter().find(|&&(a, b)| a <= start && start < b).copied();
+    matches!((clause, ctx.matches(c, t)), (Some((a, b)), Some(m)) if m.start < b && m.end > a)
 }
 
 fn trim_float(v: f64) -> String {
