@@ -27,6 +27,7 @@ pub const CHECKS: &[(&str, &str)] = &[
     ("RL007", "a lexicon of the rubric is never referenced"),
     ("RL008", "a signal is used by no end condition and no rule"),
     ("RL009", "a step or rule has no examples for `callqa rubric test`"),
+    ("RL010", "normalization removes part of a phrase (an ASR filler such as 啊), so the phrase matches without it"),
 ];
 
 /// One lint warning.
@@ -78,6 +79,7 @@ pub fn lint(rubric: &CompiledRubric, source: &str, calls: Option<&[CallResult]>)
     l.unused();
     l.without_examples();
     let mut out = l.out;
+    out.extend(super::normalized::normalization_changes(&rubric.file, &rubric.path, source));
     out.sort_by(|a, b| {
         (a.path != rubric.path, &a.path, a.line, a.column, a.code, &a.message).cmp(&(
             b.path != rubric.path,
@@ -100,10 +102,53 @@ struct Linter<'a> {
 }
 
 /// A phrase list of the rubric with the item it belongs to and where that item is.
-struct PhraseList<'a> {
-    owner: String,
-    offset: Option<usize>,
-    phrases: &'a [String],
+pub(crate) struct PhraseList<'a> {
+    /// The item, as `signal \`id\``.
+    pub owner: String,
+    /// Byte offset of the item's id in the rubric, when it has one.
+    pub offset: Option<usize>,
+    /// The phrases as written (`@name` not expanded).
+    pub phrases: &'a [String],
+}
+
+/// Every phrase list of the rubric's items (not expanded, lexicons aside), with its owner.
+pub(crate) fn phrase_lists<'a>(f: &'a RubricFile) -> Vec<PhraseList<'a>> {
+    let mut out = Vec::new();
+    let mut cues = |owner: String, offset: Option<usize>, c: &'a Cues| {
+        for list in [&c.any, &c.all, &c.none].into_iter().chain(c.groups.iter()) {
+            out.push(PhraseList { owner: owner.clone(), offset, phrases: list });
+        }
+    };
+    for s in &f.signals {
+        cues(format!("signal `{}`", s.id.get_ref()), Some(s.id.span().start), &s.cues);
+    }
+    for s in &f.steps {
+        cues(format!("step `{}`", s.id.get_ref()), Some(s.id.span().start), &s.cues);
+    }
+    for r in &f.rules {
+        for c in [&r.cues, &r.expect, &r.forbid].into_iter().flatten() {
+            cues(format!("rule `{}`", r.id.get_ref()), Some(r.id.span().start), c);
+        }
+    }
+    if let Some(k) = &f.knowledge {
+        for c in [&k.questions, &k.ignore].into_iter().flatten() {
+            cues("[knowledge]".into(), None, c);
+        }
+        for e in &k.entries {
+            let at = Some(e.id.span().start);
+            let owner = format!("knowledge entry `{}`", e.id.get_ref());
+            cues(owner.clone(), at, &e.ask);
+            for c in [&e.contradicts, &e.unsupported].into_iter().flatten() {
+                cues(owner.clone(), at, c);
+            }
+            for kf in &e.facts {
+                if let Some(c) = &kf.cues {
+                    cues(owner.clone(), at, c);
+                }
+            }
+        }
+    }
+    out
 }
 
 impl<'a> Linter<'a> {
@@ -114,43 +159,7 @@ impl<'a> Linter<'a> {
 
     /// Every phrase list of the rubric (not expanded), with its owner.
     fn phrase_lists(&self) -> Vec<PhraseList<'a>> {
-        let f = self.file;
-        let mut out = Vec::new();
-        let mut cues = |owner: String, offset: Option<usize>, c: &'a Cues| {
-            for list in [&c.any, &c.all, &c.none].into_iter().chain(c.groups.iter()) {
-                out.push(PhraseList { owner: owner.clone(), offset, phrases: list });
-            }
-        };
-        for s in &f.signals {
-            cues(format!("signal `{}`", s.id.get_ref()), Some(s.id.span().start), &s.cues);
-        }
-        for s in &f.steps {
-            cues(format!("step `{}`", s.id.get_ref()), Some(s.id.span().start), &s.cues);
-        }
-        for r in &f.rules {
-            for c in [&r.cues, &r.expect, &r.forbid].into_iter().flatten() {
-                cues(format!("rule `{}`", r.id.get_ref()), Some(r.id.span().start), c);
-            }
-        }
-        if let Some(k) = &f.knowledge {
-            for c in [&k.questions, &k.ignore].into_iter().flatten() {
-                cues("[knowledge]".into(), None, c);
-            }
-            for e in &k.entries {
-                let at = Some(e.id.span().start);
-                let owner = format!("knowledge entry `{}`", e.id.get_ref());
-                cues(owner.clone(), at, &e.ask);
-                for c in [&e.contradicts, &e.unsupported].into_iter().flatten() {
-                    cues(owner.clone(), at, c);
-                }
-                for kf in &e.facts {
-                    if let Some(c) = &kf.cues {
-                        cues(owner.clone(), at, c);
-                    }
-                }
-            }
-        }
-        out
+        phrase_lists(self.file)
     }
 
     /// Every model line of the rubric.

@@ -7,6 +7,7 @@
 
 pub mod examples;
 pub mod lint;
+pub mod normalized;
 pub mod schema;
 
 /// The commented starter rubric `callqa rubric new` writes: every section with a short, working

@@ -127,12 +127,22 @@ fn load(path: Option<&Path>) -> Result<(CompiledRubric, String)> {
 }
 
 fn check(file: &Path) -> Result<i32> {
-    let (r, _) = match load(Some(file)) {
+    let (r, source) = match load(Some(file)) {
         Ok(l) => l,
         Err(_) => return Ok(2),
     };
+    // Warnings do not stop the rubric from loading: it is ok, but not what its author wrote.
+    let warnings = authoring::normalized::normalization_changes(&r.file, &r.path, &source);
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+    let noted = match warnings.len() {
+        0 => String::new(),
+        1 => ", 1 warning".to_string(),
+        n => format!(", {n} warnings"),
+    };
     println!(
-        "{}: ok ({} steps, {} signals, {} rules, {} facts)",
+        "{}: ok ({} steps, {} signals, {} rules, {} facts{noted})",
         file.display(),
         r.steps.len(),
         r.signals.len(),

@@ -623,8 +623,10 @@ pub(crate) fn compile_with(file: RubricFile, path: &str, source: &str, base: imp
         })
         .collect();
 
-    let mut words: Vec<String> = file.dictionary.words.clone();
-    words.extend(file.roles.agent_cues.iter().cloned());
+    // Only `[dictionary]` changes segmentation: a word added there is one token everywhere, so
+    // it can break phrases that cross it (帮您 as a word cuts 可以帮您 and breaks 可以帮). Role
+    // cues, phrases and lexicons never add words behind the author's back.
+    let words: Vec<String> = file.dictionary.words.clone();
     let builders = std::mem::take(&mut c.builders);
     let models = ModelSet::new(&c.models);
     let mut sets = Vec::with_capacity(4);

@@ -2,33 +2,58 @@
 //! validation, with every problem located at `file:line:column` of the file it is in.
 
 use super::error::{RubricError, RubricErrors, Span};
-use super::model::{RubricFile, RubricFragment};
-use super::validate::{validate, validate_phrases};
-use std::collections::BTreeMap;
+use super::model::{LexiconDef, RubricFile, RubricFragment};
+use super::validate::{undefined_lexicon, validate, validate_phrases};
+use crate::text::normalize::normalize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
 /// Where the files named by `include = [...]` are read from.
 #[derive(Debug, Clone, Copy)]
 pub enum Includes<'a> {
-    /// From disk, relative to the including rubric's directory.
+    /// From disk, relative to the including rubric's directory; a name found there is the
+    /// rubric's own file, and one that is not falls back to the built-in list of that name.
     Disk,
     /// From a table of `(path, text)` compiled into the binary (the embedded default rubric).
     Embedded(&'a [(&'a str, &'a str)]),
 }
 
+/// The built-in list named `name` as written in an `include` (`common/privacy.toml`), from
+/// `table`: `(the path it is reported under, its text)`.
+fn builtin<'t>(table: &[(&'t str, &'t str)], name: &str) -> Option<(&'t str, &'t str)> {
+    let key = format!("rubrics/{}", slash_path(Path::new(name)));
+    table.iter().find(|(p, _)| *p == key).copied()
+}
+
+/// The names under which the built-in lists are included (`common/privacy.toml` …).
+pub fn builtin_names() -> Vec<&'static str> {
+    crate::rubric::EMBEDDED_INCLUDES.iter().filter_map(|(p, _)| p.strip_prefix("rubrics/")).collect()
+}
+
 impl Includes<'_> {
-    fn read(&self, path: &Path) -> Result<String, String> {
+    /// Reads the include `name` of a rubric in `base`: `(the path it is reported under, its
+    /// text)`, or why it cannot be read.
+    fn read(&self, base: &Path, name: &str) -> Result<(String, String), String> {
+        let full = base.join(name);
+        let shown = slash_path(&full);
         match self {
-            Includes::Disk => std::fs::read_to_string(path).map_err(|e| e.to_string()),
-            Includes::Embedded(table) => {
-                let key = slash_path(path);
-                table
-                    .iter()
-                    .find(|(p, _)| *p == key)
-                    .map(|(_, text)| text.to_string())
-                    .ok_or_else(|| "not embedded in this binary".to_string())
-            }
+            Includes::Disk => match std::fs::read_to_string(&full) {
+                Ok(text) => Ok((shown, text)),
+                // Not next to the rubric: the list shipped in the binary under the same name,
+                // so a rubric written anywhere can include `common/privacy.toml`.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => builtin(crate::rubric::EMBEDDED_INCLUDES, name)
+                    .map(|(p, t)| (p.to_string(), t.to_string()))
+                    .ok_or_else(|| format!("{shown} does not exist and no built-in list has that name")),
+                Err(e) => Err(format!("{shown}: {e}")),
+            },
+            Includes::Embedded(table) => table
+                .iter()
+                .find(|(p, _)| *p == shown)
+                .copied()
+                .or_else(|| builtin(table, name))
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .ok_or_else(|| "not embedded in this binary".to_string()),
         }
     }
 }
@@ -59,8 +84,35 @@ pub fn parse(path: &str, source: &str) -> Result<RubricFile, RubricErrors> {
 /// Parses and validates rubric text, reading its includes from `includes`.
 pub fn parse_with(path: &str, source: &str, includes: Includes) -> Result<RubricFile, RubricErrors> {
     let mut file: RubricFile = from_toml(path, source)?;
-    let mut errors = merge_includes(&mut file, path, source, includes);
-    errors.extend(validate(&file, source).into_iter().map(|e| e.locate(path, source)));
+    let (mut errors, mut failed) = merge_includes(&mut file, path, source, includes);
+    let mut found: Vec<RubricError> = validate(&file, source).into_iter().map(|e| e.locate(path, source)).collect();
+    if !failed.is_empty() {
+        // The lists an include that did not load would have defined are unknown: "undefined
+        // lexicon" errors would only bury the cause. They are named on the include's error and
+        // checked once it loads.
+        let mut unchecked = BTreeSet::new();
+        found.retain(|e| match undefined_lexicon(&e.message) {
+            Some(name) => {
+                unchecked.insert(format!("@{name}"));
+                false
+            }
+            None => true,
+        });
+        if !unchecked.is_empty() {
+            let names: Vec<String> = unchecked.into_iter().collect();
+            let first = failed.iter_mut().find(|e| e.path == path).map(|e| e as &mut RubricError);
+            let note = format!(
+                "; the lexicons this rubric uses but does not define ({}) are checked once it loads",
+                names.join(", ")
+            );
+            match first {
+                Some(e) => e.hint.push_str(&note),
+                None => failed[0].hint.push_str(&note),
+            }
+        }
+    }
+    errors.append(&mut failed);
+    errors.extend(found);
     // Report in file order, like a compiler (included files after the rubric's own problems).
     errors.sort_by(|a, b| {
         (a.path != path, &a.path, a.span.map(|s| (s.line, s.column))).cmp(&(
@@ -184,49 +236,66 @@ fn cut_value_entry(
     }
 }
 
-/// Reads every included file and merges its lists into `file`. Problems inside an included
-/// file are located in that file; a missing file or a name defined twice at the `include`
-/// entry of the rubric.
-fn merge_includes(file: &mut RubricFile, path: &str, source: &str, includes: Includes) -> Vec<RubricError> {
+/// Reads every included file and merges its lists into `file`, then resolves the rubric's
+/// lexicons (its own lists, and the changes it makes to other lists). Problems inside an
+/// included file are located in that file; a missing file or a name defined twice at the
+/// `include` entry of the rubric. The second value says whether an include could not be loaded
+/// (so that the lexicons it would have defined are not reported as undefined).
+fn merge_includes(
+    file: &mut RubricFile,
+    path: &str,
+    source: &str,
+    includes: Includes,
+) -> (Vec<RubricError>, Vec<RubricError>) {
     let mut errors = Vec::new();
+    let mut failed = Vec::new();
     let base = Path::new(path).parent().unwrap_or(Path::new(""));
-    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    file.lexicons = file
+        .lexicon_defs
+        .iter()
+        .filter_map(|(k, d)| match d {
+            LexiconDef::List(list) => Some((k.clone(), list.clone())),
+            LexiconDef::Edit(_) => None,
+        })
+        .collect();
     // Where each lexicon was defined: the rubric itself, or an included file.
     let mut origin: BTreeMap<String, String> =
         file.lexicons.keys().map(|k| (k.clone(), "this rubric".to_string())).collect();
     for inc in file.include.clone() {
         let at = Span::of(&inc);
         let name = inc.get_ref();
-        let full = base.join(name);
-        let shown = slash_path(&full);
-        if seen.contains(&full) {
-            errors.push(
-                RubricError::new(at, format!("`{name}` is included twice"), "list each file once").locate(path, source),
-            );
-            continue;
-        }
-        seen.push(full.clone());
-        let text = match includes.read(&full) {
+        let (shown, text) = match includes.read(base, name) {
             Ok(t) => t,
             Err(e) => {
-                errors.push(
+                failed.push(
                     RubricError::new(
                         at,
-                        format!("cannot read the included file `{name}` ({shown}): {e}"),
-                        "include paths are relative to the rubric file, e.g. `common/compliance.toml`",
+                        format!("cannot read the included file `{name}`: {e}"),
+                        &format!(
+                            "an include is a path relative to the rubric's folder, or one of the built-in lists: {}",
+                            builtin_names().join(", ")
+                        ),
                     )
                     .locate(path, source),
                 );
                 continue;
             }
         };
+        if seen.contains(&shown) {
+            errors.push(
+                RubricError::new(at, format!("`{name}` is included twice"), "list each file once").locate(path, source),
+            );
+            continue;
+        }
+        seen.push(shown.clone());
         let fragment: RubricFragment = match from_toml(&shown, &text) {
             Ok(f) => f,
             Err(RubricErrors(mut es)) => {
                 for e in es.iter_mut().filter(|e| e.message.starts_with("unknown field")) {
                     e.hint = "an included file holds only [lexicons], [synonyms] and [dictionary]".into();
                 }
-                errors.extend(es);
+                failed.extend(es);
                 continue;
             }
         };
@@ -238,7 +307,9 @@ fn merge_includes(file: &mut RubricFile, path: &str, source: &str, includes: Inc
                     RubricError::new(
                         at,
                         format!("lexicon `{lex}` from `{name}` is already defined in {first}"),
-                        "a lexicon is defined once; give the local list another name and use both (`\"@a\", \"@b\"`)",
+                        &format!(
+                            "a lexicon is defined once; to change the shared list write `[lexicons.{lex}]` with `add = [...]` / `remove = [...]`, or give the local list another name and use both"
+                        ),
                     )
                     .locate(path, source),
                 );
@@ -267,7 +338,99 @@ fn merge_includes(file: &mut RubricFile, path: &str, source: &str, includes: Inc
             }
         }
     }
+    if failed.is_empty() {
+        errors.extend(apply_lexicon_edits(file).into_iter().map(|e| e.locate(path, source)));
+    }
+    (errors, failed)
+}
+
+/// Applies the rubric's `[lexicons.NAME]` tables (`extends`, `add`, `remove`) to the lists
+/// loaded so far. Every change starts from a list as written or included, never from another
+/// change, so the result does not depend on the order of the tables.
+fn apply_lexicon_edits(file: &mut RubricFile) -> Vec<RubricError> {
+    let mut errors = Vec::new();
+    let before = file.lexicons.clone();
+    let mut resolved = Vec::new();
+    for (name, def) in &file.lexicon_defs {
+        let LexiconDef::Edit(edit) = def else { continue };
+        let (base_name, at) = match &edit.extends {
+            Some(b) => (b.get_ref().as_str(), Span::of(b)),
+            None => (name.as_str(), edit.add.first().or(edit.remove.first()).and_then(Span::of)),
+        };
+        let Some(base) = before.get(base_name) else {
+            let included: Vec<&str> = file.included_lexicons.keys().map(String::as_str).collect();
+            let (message, hint) = if edit.extends.is_some() {
+                let edits = file.lexicon_defs.get(base_name).is_some_and(|d| matches!(d, LexiconDef::Edit(_)));
+                (
+                    format!(
+                        "lexicon `{name}` extends `{base_name}`, which is not {}",
+                        if edits { "a list of its own (it changes another list)" } else { "defined" }
+                    ),
+                    format!(
+                        "`extends` names a list of this rubric or of its includes: {}",
+                        listing(before.keys().map(String::as_str))
+                    ),
+                )
+            } else {
+                (
+                    format!("lexicon `{name}` changes the included list `{name}`, but no included file defines it"),
+                    format!(
+                        "included lexicons: {}; to make a new list from one of them, add `extends = \"…\"`",
+                        listing(included.into_iter())
+                    ),
+                )
+            };
+            errors.push(RubricError::new(at, message, &hint));
+            continue;
+        };
+        let mut list = base.clone();
+        for r in &edit.remove {
+            let want = r.get_ref();
+            // Spelled as in the list, or the same phrase once normalized (這個 for 这个).
+            let norm = normalize(want).text;
+            match list.iter().position(|p| p == want).or_else(|| list.iter().position(|p| normalize(p).text == norm)) {
+                Some(i) => {
+                    list.remove(i);
+                }
+                None => {
+                    let from = file.included_lexicons.get(base_name).map_or("this rubric".to_string(), |f| f.clone());
+                    errors.push(RubricError::new(
+                        Span::of(r),
+                        format!(
+                            "lexicon `{name}` removes `{want}`, which is not an entry of `{base_name}` (from {from})"
+                        ),
+                        &format!("its entries: {}", listing(base.iter().map(String::as_str))),
+                    ));
+                }
+            }
+        }
+        let added: Vec<String> = edit.add.iter().map(|a| a.get_ref().clone()).collect();
+        errors.extend(validate_phrases(name, &added, edit.add.first().and_then(Span::of)));
+        for a in added {
+            if !list.contains(&a) {
+                list.push(a);
+            }
+        }
+        resolved.push((name.clone(), list));
+    }
+    for (name, list) in resolved {
+        // A change of the included list of the same name replaces it where it is used, and
+        // stays exempt from "never referenced" like the list it changes.
+        file.lexicons.insert(name, list);
+    }
     errors
+}
+
+/// "a, b, c" (the first 40), or "none".
+fn listing<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut v: Vec<&str> = items.collect();
+    let more = v.len().saturating_sub(40);
+    v.truncate(40);
+    match (v.is_empty(), more) {
+        (true, _) => "none".into(),
+        (false, 0) => v.join(", "),
+        (false, n) => format!("{} … ({n} more)", v.join(", ")),
+    }
 }
 
 /// A hint for the common serde messages.
@@ -520,7 +683,97 @@ cues = {{ any = ["x"] }}
         assert!(text.contains(&format!("{bad_path}:3:10: lexicon `nested` refers to `@ok`")), "{text}");
         assert!(text.contains("extra.toml:1:2: unknown field `steps`"), "{text}");
         assert!(text.contains("holds only [lexicons], [synonyms] and [dictionary]"), "{text}");
-        assert!(text.contains("undefined lexicon `@busy`"), "{text}");
+        // `@busy` may be what the broken file defines: named on its error, not reported apart.
+        assert!(!text.contains("undefined lexicon"), "{text}");
+        assert!(text.contains("(@busy) are checked once it loads"), "{text}");
+    }
+
+    #[test]
+    fn a_built_in_list_is_included_from_any_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = format!(
+            "include = [\"common/privacy.toml\"]\n{MINIMAL}\n[[signals]]\nid = \"w\"\ncues = {{ any = [\"@privacy_worry\"] }}\n"
+        );
+        let path = dir.path().join("r.toml").display().to_string();
+        let f = parse(&path, &main).unwrap();
+        assert!(f.lexicons["privacy_worry"].contains(&"泄露".to_string()));
+        assert_eq!(f.included_lexicons["privacy_worry"], "rubrics/common/privacy.toml");
+        // A file of that name next to the rubric wins over the built-in one.
+        write(dir.path(), "common/privacy.toml", "[lexicons]\nprivacy_worry = [\"我的专用词\"]\n");
+        let f = parse(&path, &main).unwrap();
+        assert_eq!(f.lexicons["privacy_worry"], vec!["我的专用词".to_string()]);
+    }
+
+    #[test]
+    fn a_missing_include_names_the_built_in_lists_and_hides_its_consequences() {
+        let main = format!(
+            "include = [\"common/compliance.toml\"]\n{MINIMAL}\n[[signals]]\nid = \"w\"\ncues = {{ any = [\"@privacy_worry\", \"@busy\"] }}\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.toml").display().to_string();
+        let errs = parse(&path, &main).unwrap_err();
+        assert_eq!(errs.0.len(), 1, "{errs}");
+        let e = &errs.0[0];
+        assert_eq!((e.span.unwrap().line, e.span.unwrap().column), (1, 12), "{errs}");
+        assert!(e.message.contains("cannot read the included file `common/compliance.toml`"), "{errs}");
+        assert!(e.message.contains("no built-in list has that name"), "{errs}");
+        for name in builtin_names() {
+            assert!(e.hint.contains(name), "{name} missing from {}", e.hint);
+        }
+        assert!(!e.hint.contains("compliance"), "{}", e.hint);
+        assert!(e.hint.contains("(@busy, @privacy_worry) are checked once it loads"), "{}", e.hint);
+    }
+
+    const CALL_FLOW: &str = "[lexicons]\nclosing = [\"再见\", \"谢谢\", \"拜拜\"]\n";
+
+    #[test]
+    fn a_rubric_removes_and_adds_entries_of_an_included_list() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "lists/flow.toml", CALL_FLOW);
+        let main = format!(
+            "include = [\"lists/flow.toml\"]\n{MINIMAL}\n[lexicons.closing]\nremove = [\"谢谢\"]\nadd = [\"回见\"]\n\n[lexicons.polite]\nextends = \"closing\"\nremove = [\"拜拜\"]\n\n[[signals]]\nid = \"c\"\ncues = {{ any = [\"@closing\", \"@polite\"] }}\n"
+        );
+        let path = dir.path().join("r.toml").display().to_string();
+        let f = parse(&path, &main).unwrap();
+        assert_eq!(f.lexicons["closing"], vec!["再见", "拜拜", "回见"]);
+        // `extends` starts from the list as included, not from the rubric's change of it.
+        assert_eq!(f.lexicons["polite"], vec!["再见", "谢谢"]);
+        assert!(f.included_lexicons.contains_key("closing") && !f.included_lexicons.contains_key("polite"));
+    }
+
+    #[test]
+    fn lexicon_changes_are_checked_where_they_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "lists/flow.toml", CALL_FLOW);
+        let src = format!(
+            "include = [\"lists/flow.toml\"]\n{MINIMAL}\n[lexicons.closing]\nremove = [\"谢谢你\"]\nadd = [\"嗯\"]\n\n[lexicons.other]\nextends = \"nothing\"\n\n[lexicons.busy]\nremove = [\"在开会\"]\n\n[lexicons.closing2]\nextends = \"closing\"\ncolour = 1\n"
+        );
+        let path = dir.path().join("r.toml").display().to_string();
+        let text = parse(&path, &src).unwrap_err().to_string();
+        // Structure first: the unknown key.
+        assert!(text.contains("unknown field `colour`, expected one of `extends`, `add`, `remove`"), "{text}");
+        let src = src.replace("colour = 1\n", "");
+        let text = parse(&path, &src).unwrap_err().to_string();
+        let at = |needle: &str| {
+            let (l, c) = crate::rubric::error::line_column(&src, src.find(needle).unwrap());
+            format!("{path}:{l}:{c}")
+        };
+        for want in [
+            format!(
+                "{}: lexicon `closing` removes `谢谢你`, which is not an entry of `closing` (from {})",
+                at("\"谢谢你\""),
+                slash_path(&dir.path().join("lists/flow.toml"))
+            ),
+            "help: its entries: 再见, 谢谢, 拜拜".to_string(),
+            format!("{}: lexicon `closing` has the phrase `嗯`, which is empty", at("\"嗯\"")),
+            format!("{}: lexicon `other` extends `nothing`, which is not defined", at("\"nothing\"")),
+            format!(
+                "{}: lexicon `busy` changes the included list `busy`, but no included file defines it",
+                at("\"在开会\"")
+            ),
+        ] {
+            assert!(text.contains(&want), "missing `{want}` in:\n{text}");
+        }
     }
 
     #[test]

@@ -12,8 +12,10 @@ use toml::Spanned;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RubricFile {
-    /// Shared list files pulled in before this file (paths relative to this file, e.g.
-    /// `common/compliance.toml`); they hold `[lexicons]`, `[synonyms]` and `[dictionary]`.
+    /// Shared list files pulled in before this file: a path relative to this file's folder, or,
+    /// when no such file exists, a list built into callqa under that name
+    /// (`common/advertising-law.toml`, `common/call-flow.toml`, `common/privacy.toml`,
+    /// `common/sales-conduct.toml`). They hold `[lexicons]`, `[synonyms]` and `[dictionary]`.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub include: Vec<Spanned<String>>,
@@ -28,7 +30,8 @@ pub struct RubricFile {
     /// How speaker labels map to roles.
     #[serde(default)]
     pub roles: Roles,
-    /// Domain words added to the segmenter's dictionary.
+    /// Domain words added to the segmenter's dictionary (the only words added: role cues and
+    /// phrases are not).
     #[serde(default)]
     pub dictionary: Dictionary,
     /// Extra personal data masked in every report, on top of the built-in masking.
@@ -37,8 +40,14 @@ pub struct RubricFile {
     /// `canonical = [variants]`: a phrase containing the canonical word also matches each variant.
     #[serde(default)]
     pub synonyms: BTreeMap<String, Vec<String>>,
-    /// Named phrase lists, used in any phrase list as `"@name"`.
-    #[serde(default)]
+    /// Named phrase lists, used in any phrase list as `"@name"`: a list, or a change to another
+    /// list, such as an included one (`[lexicons.closing]` with `remove = ["谢谢"]`).
+    #[serde(default, rename = "lexicons")]
+    pub lexicon_defs: BTreeMap<String, LexiconDef>,
+    /// Every lexicon with its phrases: the rubric's own lists, the lists of its includes, and
+    /// the changes of `lexicon_defs` applied (filled in by the loader; not part of the format).
+    #[serde(skip)]
+    #[schemars(skip)]
     pub lexicons: BTreeMap<String, Vec<String>>,
     /// The approved facts: the only numbers an agent may claim.
     #[serde(default)]
@@ -82,6 +91,60 @@ pub struct RubricFragment {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, Vec<String>>")]
     pub lexicons: BTreeMap<String, Spanned<Vec<String>>>,
+}
+
+/// One entry of `[lexicons]`: a list of phrases, or a list made from another one.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum LexiconDef {
+    /// `name = ["…", "…"]`: the phrases themselves.
+    List(Vec<String>),
+    /// `[lexicons.name]` with `extends`, `add`, `remove`: another list (by default the included
+    /// list of the same name) with phrases added and removed.
+    Edit(LexiconEdit),
+}
+
+/// `[lexicons.NAME]` as a table: a lexicon made from another one, so that a rubric can trim or
+/// extend a shared list without copying it (and still receive its next update).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LexiconEdit {
+    /// The lexicon this one starts from, as included or written (before any change). Default:
+    /// the included lexicon of the same name, which this one then replaces everywhere it is used.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub extends: Option<Spanned<String>>,
+    /// Phrases added to it.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub add: Vec<Spanned<String>>,
+    /// Phrases removed from it; each must be one of its entries.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub remove: Vec<Spanned<String>>,
+}
+
+impl<'de> Deserialize<'de> for LexiconDef {
+    /// By hand rather than `untagged`: a mistake inside the table (an unknown key, a number in
+    /// `remove`) is reported at its own place with serde's own message, not as "did not match
+    /// any variant".
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = LexiconDef;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of phrases, or a table with `extends`, `add` and `remove`")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<LexiconDef, A::Error> {
+                Vec::<String>::deserialize(SeqAccessDeserializer::new(seq)).map(LexiconDef::List)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<LexiconDef, A::Error> {
+                LexiconEdit::deserialize(MapAccessDeserializer::new(map)).map(LexiconDef::Edit)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `examples`: lines that must and must not match, checked by `callqa rubric test`. A line is
@@ -206,7 +269,8 @@ pub struct Roles {
     #[serde(default)]
     pub customer: Vec<String>,
     /// Phrases only the agent would say (persona name, company): used to infer roles when the
-    /// labels are generic (`A`/`B`, `spk0`).
+    /// labels are generic (`A`/`B`, `spk0`). They do not change segmentation: a name that must
+    /// stay one token goes in `[dictionary]`.
     #[serde(default)]
     pub agent_cues: Vec<String>,
 }

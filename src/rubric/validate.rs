@@ -32,6 +32,15 @@ struct Validator<'a> {
     errors: Vec<RubricError>,
 }
 
+/// The words of the "undefined lexicon" message, before the name.
+const UNDEFINED_LEXICON: &str = "uses undefined lexicon `@";
+
+/// The lexicon an "undefined lexicon" error names, if `message` is one.
+pub fn undefined_lexicon(message: &str) -> Option<&str> {
+    let at = message.find(UNDEFINED_LEXICON)? + UNDEFINED_LEXICON.len();
+    message[at..].strip_suffix('`')
+}
+
 /// "a, b, c", or "none" for an empty list.
 /// The problems of one lexicon's phrase list: references to other lexicons (lexicons do not
 /// nest) and phrases that normalize to nothing. `at` locates the list when it is known.
@@ -384,11 +393,7 @@ impl Validator<'_> {
             if let Some(name) = p.strip_prefix('@') {
                 if !self.file.lexicons.contains_key(name) {
                     let valid = listing(self.file.lexicons.keys().map(String::as_str));
-                    self.err(
-                        at,
-                        format!("{what} uses undefined lexicon `@{name}`"),
-                        &format!("defined lexicons: {valid}"),
-                    );
+                    self.err(at, format!("{what} {UNDEFINED_LEXICON}{name}`"), &format!("defined lexicons: {valid}"));
                 }
             } else if empty_after_normalization(p) {
                 self.err(at, empty_phrase_message(what, p), EMPTY_PHRASE_HINT);
