@@ -354,9 +354,15 @@ impl Ctx<'_> {
 
     fn uncovered(&self, s: &StepResult, out: &mut dyn Write) -> io::Result<()> {
         let p = &self.p;
-        let nearest = match s.nearest_turn {
-            Some(t) => format!("nearest: turn {t} (similarity {:.2}) — worded differently or missing?", s.confidence),
-            None => "no agent turn to compare".to_string(),
+        let step = self.rubric.file.steps.iter().find(|st| st.id.get_ref() == &s.id);
+        let nearest = match (s.nearest_turn, step) {
+            // Without model lines there is no similarity to speak of: the cue that came closest
+            // says more (and where).
+            (_, Some(st)) if st.cues.models.is_empty() => self.closest_cue(st),
+            (Some(t), _) => {
+                format!("nearest: turn {t} (similarity {:.2}) — worded differently or missing?", s.confidence)
+            }
+            (None, _) => "no agent turn to compare".to_string(),
         };
         let sev = if s.required { Severity::Major } else { Severity::Info };
         writeln!(out, "{}: step `{}` not covered; {nearest}", p.level(sev, "note"), s.id)?;
@@ -391,6 +397,36 @@ impl Ctx<'_> {
             None => writeln!(out, "{eq} {} {} · {need}", p.bold("step:"), s.id)?,
         }
         Ok(())
+    }
+
+    /// Which of a step's cues came closest in the agent's turns, and why it did not match.
+    fn closest_cue(&self, step: &crate::rubric::model::Step) -> String {
+        let turns: Vec<(usize, crate::text::segment::Analyzed)> = self
+            .call
+            .turns
+            .iter()
+            .filter(|t| t.role == crate::transcript::Role::Agent)
+            .map(|t| (t.index, self.rubric.analyzer.analyze(&t.text)))
+            .collect();
+        if turns.is_empty() {
+            return "no agent turn to compare".into();
+        }
+        let c = &step.cues;
+        let phrases: Vec<&str> = c
+            .any
+            .iter()
+            .chain(&c.all)
+            .chain(c.groups.iter().flatten())
+            .flat_map(|p| match p.strip_prefix('@').and_then(|n| self.rubric.file.lexicons.get(n)) {
+                Some(list) => list.iter().map(String::as_str).collect::<Vec<_>>(),
+                None => vec![p.as_str()],
+            })
+            .collect();
+        match closest_cue(&phrases, &turns) {
+            Some(c) => c.describe(),
+            None if phrases.is_empty() => "no cue and no model line to compare (regex only)".into(),
+            None => "no cue of it occurs, even in part, in any agent turn".into(),
+        }
     }
 
     fn summary(&self, out: &mut dyn Write) -> io::Result<()> {
@@ -570,6 +606,84 @@ fn clock_tenths(s: f64) -> String {
     if h > 0 { format!("{h:02}:{m:02}:{sec:02}.{frac}") } else { format!("{m:02}:{sec:02}.{frac}") }
 }
 
+/// The cue of a step that came closest to matching an agent turn.
+#[derive(Debug, PartialEq)]
+struct ClosestCue {
+    cue: String,
+    turn: usize,
+    /// Characters of the cue (normalized) found in a row in the turn, and the cue's length.
+    found: usize,
+    len: usize,
+    /// The part of the turn that holds them.
+    text: String,
+    /// When the whole cue is there: what stopped it (token boundaries, negation).
+    why: Option<String>,
+}
+
+impl ClosestCue {
+    fn describe(&self) -> String {
+        let head = format!("closest cue: `{}` in turn {}", self.cue, self.turn);
+        match &self.why {
+            Some(why) => format!("{head}, where 「{}」 occurs but {why}", self.text),
+            None => format!("{head} (「{}」, {} of its {} characters)", self.text, self.found, self.len),
+        }
+    }
+}
+
+/// The cue with the longest run of its characters in one turn (the whole cue first, the
+/// earliest cue and turn on ties), or `None` when no character of any cue occurs.
+fn closest_cue(phrases: &[&str], turns: &[(usize, crate::text::segment::Analyzed)]) -> Option<ClosestCue> {
+    let mut best: Option<ClosestCue> = None;
+    for p in phrases {
+        let cue: Vec<char> = crate::text::normalize::normalize(p).text.trim().chars().collect();
+        if cue.is_empty() {
+            continue;
+        }
+        for (index, a) in turns {
+            let hay = &a.norm.chars;
+            // Longest run of the cue's characters found in the turn (longest common substring).
+            let mut run = (0, 0); // (length, start in the turn)
+            for i in 0..cue.len() {
+                for j in 0..hay.len() {
+                    let mut k = 0;
+                    while i + k < cue.len() && j + k < hay.len() && cue[i + k] == hay[j + k] {
+                        k += 1;
+                    }
+                    if k > run.0 {
+                        run = (k, j);
+                    }
+                }
+            }
+            if run.0 == 0 || best.as_ref().is_some_and(|b| b.found * cue.len() >= run.0 * b.len) {
+                continue;
+            }
+            let (start, end) = (run.1, run.1 + run.0);
+            let why = (run.0 == cue.len()).then(|| {
+                if !(a.is_boundary(start) && a.is_boundary(end)) {
+                    let toks: Vec<String> = a
+                        .tokens
+                        .iter()
+                        .filter(|t| t.end > start && t.start < end)
+                        .map(|t| a.slice(t.start, t.end))
+                        .collect();
+                    format!("not on token boundaries (jieba: {})", toks.join("/"))
+                } else {
+                    "negated, or vetoed by `none`".to_string()
+                }
+            });
+            best = Some(ClosestCue {
+                cue: p.to_string(),
+                turn: *index,
+                found: run.0,
+                len: cue.len(),
+                text: a.slice(start, end),
+                why,
+            });
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -587,6 +701,21 @@ mod tests {
         let mut buf = Vec::new();
         explain(&call, &engine.rubric, color, &mut buf).unwrap();
         String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn the_closest_cue_names_its_turn_and_what_stopped_it() {
+        let an = crate::text::segment::Analyzer::new(&["帮您".to_string()]);
+        let turns: Vec<(usize, crate::text::segment::Analyzed)> =
+            [(0, "您好"), (2, "请问还有什么可以帮您"), (4, "已经办理好了")].map(|(i, t)| (i, an.analyze(t))).into();
+        let c = closest_cue(&["可以帮", "办好了"], &turns).unwrap();
+        assert_eq!(
+            c.describe(),
+            "closest cue: `可以帮` in turn 2, where 「可以帮」 occurs but not on token boundaries (jieba: 可以/帮您)"
+        );
+        let c = closest_cue(&["办好了"], &turns).unwrap();
+        assert_eq!(c.describe(), "closest cue: `办好了` in turn 4 (「好了」, 2 of its 3 characters)");
+        assert_eq!(closest_cue(&["谢谢"], &turns), None);
     }
 
     #[test]

@@ -68,9 +68,10 @@ const OVERLAP: f64 = 0.5;
 /// Lints `rubric` (compiled from `source`). With `calls` (scored with this rubric), also
 /// reports what never fires on them and checks cue boundaries in their text.
 pub fn lint(rubric: &CompiledRubric, source: &str, calls: Option<&[CallResult]>) -> Vec<Warning> {
-    let mut l = Linter { rubric, file: &rubric.file, source, out: Vec::new() };
+    let mut l = Linter { rubric, file: &rubric.file, source, out: Vec::new(), dead: BTreeSet::new() };
     let transcripts: Vec<Transcript> = calls.unwrap_or_default().iter().map(transcript_of).collect();
     l.boundaries(&transcripts);
+    l.dead_items();
     if let Some(calls) = calls {
         l.never_fires(calls, &transcripts);
     }
@@ -99,6 +100,8 @@ struct Linter<'a> {
     file: &'a RubricFile,
     source: &'a str,
     out: Vec<Warning>,
+    /// Cues (normalized) that never fall on token boundaries (RL001), so never match.
+    dead: BTreeSet<Vec<char>>,
 }
 
 /// A phrase list of the rubric with the item it belongs to and where that item is.
@@ -238,11 +241,13 @@ impl<'a> Linter<'a> {
                         }
                     }
                 }
+                let at = self.phrase_at(list.offset, phrase, *from);
                 if found > 0 && aligned == 0 {
+                    self.dead.insert(norm.clone());
                     let source = from.map_or(String::new(), |l| format!(" (from lexicon `{l}`)"));
                     self.warn(
                         "RL001",
-                        list.offset,
+                        at,
                         format!(
                             "{}: the cue `{phrase}`{source} occurs {found} time(s) in the rubric's lines{} but never on token boundaries, e.g. {}",
                             list.owner,
@@ -254,6 +259,77 @@ impl<'a> Linter<'a> {
                 }
             }
         }
+    }
+
+    /// Where a cue is written: its quoted text after the item's id (or in its lexicon), else the
+    /// item.
+    fn phrase_at(&self, offset: Option<usize>, phrase: &str, from: Option<&str>) -> Option<usize> {
+        let start = match from {
+            // A lexicon of an included file is not in this source: the item that uses it.
+            Some(l) if self.file.included_lexicons.contains_key(l) => return offset,
+            Some(l) => self.source.find(&format!("{l} =")).or(offset)?,
+            None => offset?,
+        };
+        [format!("\"{phrase}\""), format!("'{phrase}'")]
+            .iter()
+            .filter_map(|q| self.source.get(start..).and_then(|rest| rest.find(q.as_str())).map(|p| start + p))
+            .min()
+            .or(offset)
+    }
+
+    /// RL001 / RL004: signals and steps whose cues all never match (every `any` cue dead with no
+    /// regex, a dead `all` cue, or a group of dead cues; no model lines), and the end conditions
+    /// that need such a signal.
+    fn dead_items(&mut self) {
+        if self.dead.is_empty() {
+            return;
+        }
+        let f = self.file;
+        let dead_signals: Vec<&str> =
+            f.signals.iter().filter(|s| self.never_matches(&s.cues)).map(|s| s.id.get_ref().as_str()).collect();
+        let help = "fix the cue reported with it (RL001): where its words are said, it cannot match";
+        for s in f.signals.iter().filter(|s| dead_signals.contains(&s.id.get_ref().as_str())) {
+            let msg = format!(
+                "signal `{}` never fires: the cues it needs never fall on token boundaries where they are said",
+                s.id.get_ref()
+            );
+            self.warn("RL001", Some(s.id.span().start), msg, help);
+        }
+        let dead_steps: Vec<_> = f.steps.iter().filter(|s| self.never_matches(&s.cues)).collect();
+        for s in dead_steps {
+            let msg = format!(
+                "step `{}` is never covered: the cues it needs never fall on token boundaries where they are said",
+                s.id.get_ref()
+            );
+            self.warn("RL001", Some(s.id.span().start), msg, help);
+        }
+        for e in &f.end_conditions {
+            let blocked = e.all.iter().find(|s| dead_signals.contains(&s.as_str())).or_else(|| {
+                (!e.any.is_empty() && e.any.iter().all(|s| dead_signals.contains(&s.as_str()))).then(|| &e.any[0])
+            });
+            if let Some(s) = blocked {
+                let msg =
+                    format!("end condition `{}` is never reached: signal `{s}` never fires (RL001)", e.id.get_ref());
+                self.warn("RL004", Some(e.id.span().start), msg, help);
+            }
+        }
+    }
+
+    /// Whether a matcher can never match because of dead cues.
+    fn never_matches(&self, c: &'a Cues) -> bool {
+        if !c.models.is_empty() {
+            return false;
+        }
+        let dead = |list: &'a [String]| -> Vec<bool> {
+            self.expand(list)
+                .into_iter()
+                .map(|(p, _)| self.dead.contains(&normalize(p).text.trim().chars().collect::<Vec<char>>()))
+                .collect()
+        };
+        let any_dead = !c.any.is_empty() && c.regex.is_empty() && dead(&c.any).iter().all(|d| *d);
+        let all_dead = dead(&c.all).iter().any(|d| *d);
+        let group_dead = c.groups.iter().any(|g| !g.is_empty() && dead(g).iter().all(|d| *d));
+        any_dead || all_dead || group_dead
     }
 
     /// `@lexicon` references expanded, each phrase with the lexicon it came from.
@@ -428,7 +504,9 @@ impl<'a> Linter<'a> {
                 let needs_covered = eall.is_subset(&all);
                 let any_covered =
                     eany.is_empty() || !eany.is_disjoint(&all) || (!any.is_empty() && any.is_subset(&eany));
-                if needs_covered && any_covered && enone.is_subset(&none) {
+                // Conditions too: an earlier entry with a `when` the later one lacks holds less often.
+                let when_covered = earlier.when.iter().all(|c| e.when.contains(c));
+                if needs_covered && any_covered && enone.is_subset(&none) && when_covered {
                     self.warn(
                         "RL004",
                         at,
@@ -708,5 +786,46 @@ cues = { any = ["江移", "您好"], models = ["您好，我是长江移动的�
             .replace("id = \"agreed\"\nall = [\"agree\"]", "id = \"agreed\"\nall = [\"agree\"]\nnone = [\"agree\"]");
         let ws = lint_src(&src);
         assert!(ws.iter().any(|w| w.message.contains("needs signal `agree` and also forbids it")), "{ws:#?}");
+    }
+
+    #[test]
+    fn an_end_condition_with_its_own_when_is_not_shadowed() {
+        let src = r#"
+[rubric]
+id = "t"
+version = "1"
+
+[[signals]]
+id = "request"
+role = "customer"
+act = "request"
+cues = { any = ["帮我查"] }
+examples.match = ["帮我查话费"]
+
+[[signals]]
+id = "done"
+act = "resolve"
+cues = { any = ["查好了"] }
+
+[[steps]]
+id = "answer"
+cues = { any = ["查好了"] }
+examples.match = ["查好了"]
+
+[[end_conditions]]
+id = "unresolved"
+when = ["request_open"]
+
+[[end_conditions]]
+id = "resolved"
+when = ["covered:answer"]
+
+[[end_conditions]]
+id = "other"
+"#;
+        let all: Vec<String> = lint_src(src).iter().map(|w| w.to_string()).collect();
+        assert!(!all.iter().any(|w| w.contains("`resolved` can never be reached")), "{all:?}");
+        // The fallback without conditions is still shadowed by nothing; `other` after `resolved` is fine.
+        assert!(!all.iter().any(|w| w.contains("RL004")), "{all:?}");
     }
 }

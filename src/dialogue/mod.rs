@@ -57,6 +57,12 @@ pub struct Dialogue {
     pub leave_at_end: Option<Exit>,
     /// The first turn where the customer gave a contact.
     pub contact_captured: Option<usize>,
+    /// Per turn: a customer request (a `request` act) is open once the turn's acts are
+    /// counted — opened at or before it and not resolved since (a turn that resolves it is
+    /// closed, one that opens it is open).
+    pub request_open: Vec<bool>,
+    /// Per turn: the turn asks a real question ([`acts::question`]).
+    pub question: Vec<bool>,
 }
 
 impl Dialogue {
@@ -73,6 +79,8 @@ impl Dialogue {
                 .min_by_key(|a| a.start)
                 .map(|a| Exit { turn: t, start: a.start, end: a.end, leave: a.act == SignalAct::Leave })
         };
+        d.question = turns.iter().map(|a| acts::question(a).is_some()).collect();
+        d.request_open = request_states(n, declared);
         let mut pending: Option<Exit> = None;
         let mut leave: Option<Exit> = None;
         // Whether the customer has spoken since the pending exit (their first reaction decides
@@ -131,7 +139,12 @@ impl Dialogue {
 
     /// Whether `state` holds during turn `t` (for rules).
     pub fn holds_at(&self, state: DialogueState, t: usize) -> bool {
-        Self::holds(state, self.exit_pending.get(t).copied().flatten())
+        let exit = self.exit_pending.get(t).copied().flatten();
+        match state {
+            DialogueState::ExitPending => exit.is_some(),
+            DialogueState::Leaving => exit.is_some_and(|e| e.leave),
+            DialogueState::RequestOpen => self.request_open.get(t).copied().unwrap_or(false),
+        }
     }
 
     /// Whether `state` holds when the call ends (for end conditions).
@@ -139,15 +152,27 @@ impl Dialogue {
         match state {
             DialogueState::Leaving => self.leave_at_end.is_some(),
             DialogueState::ExitPending => self.exit_at_end.is_some(),
+            DialogueState::RequestOpen => self.request_open.last().copied().unwrap_or(false),
         }
     }
+}
 
-    fn holds(state: DialogueState, exit: Option<Exit>) -> bool {
-        match state {
-            DialogueState::ExitPending => exit.is_some(),
-            DialogueState::Leaving => exit.is_some_and(|e| e.leave),
-        }
-    }
+/// Per turn, whether a request is open after the turn's acts: a `request` opens one, a
+/// `resolve` closes all; in a turn with both, the later one (by position) decides.
+fn request_states(n: usize, declared: &[ActAt]) -> Vec<bool> {
+    let mut open = false;
+    (0..n)
+        .map(|t| {
+            let last = declared
+                .iter()
+                .filter(|a| a.turn == t && matches!(a.act, SignalAct::Request | SignalAct::Resolve))
+                .max_by_key(|a| a.start);
+            if let Some(a) = last {
+                open = a.act == SignalAct::Request;
+            }
+            open
+        })
+        .collect()
 }
 
 /// Whether a signal occurrence of `act` at normalized `[start, end)` of a turn counts as the act:
@@ -198,6 +223,28 @@ mod tests {
         assert!(!d.holds_at_end(DialogueState::ExitPending));
         let d = build(&[(A, "您好"), (C, "我要开会了"), (A, "就一分钟"), (C, "多少钱？")], &[1]);
         assert!(d.exit_pending[2].is_none());
+    }
+
+    #[test]
+    fn a_request_stays_open_until_it_is_resolved() {
+        let at = |turn, start, act| ActAt { turn, start, end: start + 1, act };
+        let declared = [
+            at(1, 0, SignalAct::Request),
+            at(3, 4, SignalAct::Resolve),
+            at(4, 0, SignalAct::Request),
+            at(5, 0, SignalAct::Request),
+            at(5, 6, SignalAct::Resolve),
+            at(6, 0, SignalAct::Request),
+        ];
+        assert_eq!(request_states(7, &declared), vec![false, true, true, false, true, false, true]);
+        let an = Analyzer::new(&[]);
+        let analyzed: Vec<Analyzed> =
+            ["您好", "我想查话费", "稍等", "查好了，还有别的吗？"].iter().map(|t| an.analyze(t)).collect();
+        let refs: Vec<&Analyzed> = analyzed.iter().collect();
+        let roles = [Role::Agent, Role::Customer, Role::Agent, Role::Agent];
+        let d = Dialogue::new(&refs, &roles, &[at(1, 0, SignalAct::Request)]);
+        assert!(d.holds_at(DialogueState::RequestOpen, 2) && d.holds_at_end(DialogueState::RequestOpen));
+        assert_eq!(d.question, vec![false, false, false, true]);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! One call, analyzed once: every turn normalized and segmented, every phrase set matched
 //! once, every signal evaluated once. Criteria only look things up here.
 
+use crate::dialogue::acts;
 use crate::dialogue::{self, ActAt, Dialogue};
 use crate::rubric::compile::{CompiledCues, CompiledRubric};
-use crate::rubric::model::{RoleSel, SignalAct};
+use crate::rubric::model::{Condition, Predicate, RoleSel, SignalAct};
 use crate::text::contact_id;
 use crate::text::matcher::MatchKind;
 use crate::text::segment::Analyzed;
@@ -100,6 +101,9 @@ pub struct CallContext<'a> {
     pub signals: Vec<Vec<(usize, CueMatch)>>,
     /// Where the call stands turn by turn.
     pub dialogue: Dialogue,
+    /// Per step, the turn that covers it (on first use: only `covered:` conditions ask before
+    /// the steps criterion runs).
+    step_cover: OnceCell<Vec<Option<usize>>>,
 }
 
 fn kind_via(k: MatchKind) -> Via {
@@ -149,13 +153,20 @@ impl<'a> CallContext<'a> {
                 TurnAnalysis { text, hits, all_hits, grams: OnceCell::new(), similarity }
             })
             .collect();
-        let mut ctx = CallContext { rubric, transcript, turns, signals: Vec::new(), dialogue: Dialogue::default() };
+        let mut ctx = CallContext {
+            rubric,
+            transcript,
+            turns,
+            signals: Vec::new(),
+            dialogue: Dialogue::default(),
+            step_cover: OnceCell::new(),
+        };
         let mut signals: Vec<Vec<(usize, CueMatch)>> = rubric
             .signals
             .iter()
             .map(|s| {
                 (0..ctx.turns.len())
-                    .filter(|&t| ctx.role_matches(s.role, t))
+                    .filter(|&t| ctx.role_matches(s.role, t) && ctx.turn_holds(&s.when, s.role, t))
                     .filter_map(|t| ctx.matches(&s.cues, t).map(|m| (t, m)))
                     .collect()
             })
@@ -220,6 +231,61 @@ impl<'a> CallContext<'a> {
     /// The role of turn `t`.
     pub fn role(&self, t: usize) -> Role {
         self.transcript.turns[t].role
+    }
+
+    /// Whether every condition holds at turn `t` for an item looking at `role`'s turns: what
+    /// the turn says (`question`), where it is (`last:N`, `last_turn`), the dialogue state
+    /// during it and the steps covered by then.
+    pub fn holds(&self, when: &[Condition], role: RoleSel, t: usize) -> bool {
+        when.iter().all(|c| {
+            let yes = match &c.predicate {
+                Predicate::State(s) => self.dialogue.holds_at(*s, t),
+                Predicate::Covered(step) => self.step_turn(step).is_some_and(|c| c <= t),
+                _ => self.turn_fact(&c.predicate, role, t),
+            };
+            yes != c.negated
+        })
+    }
+
+    /// [`Self::holds`] for conditions about the turn only (signals and steps, which the
+    /// dialogue state is built from). The loader allows nothing else there.
+    pub fn turn_holds(&self, when: &[Condition], role: RoleSel, t: usize) -> bool {
+        when.iter().all(|c| self.turn_fact(&c.predicate, role, t) != c.negated)
+    }
+
+    /// Whether every condition holds when the call ends: states at the end, steps covered
+    /// anywhere, `question` of the call's last turn.
+    pub fn holds_at_end(&self, when: &[Condition]) -> bool {
+        let last = self.turns.len().checked_sub(1);
+        when.iter().all(|c| {
+            let yes = match &c.predicate {
+                Predicate::State(s) => self.dialogue.holds_at_end(*s),
+                Predicate::Covered(step) => self.step_turn(step).is_some(),
+                p => last.is_some_and(|t| self.turn_fact(p, RoleSel::Any, t)),
+            };
+            yes != c.negated
+        })
+    }
+
+    /// A condition about turn `t` alone (false for the others).
+    fn turn_fact(&self, p: &Predicate, role: RoleSel, t: usize) -> bool {
+        match p {
+            Predicate::Question => {
+                self.dialogue.question.get(t).copied().unwrap_or_else(|| acts::question(&self.turns[t].text).is_some())
+            }
+            Predicate::Last(n) => t + n >= self.turns.len(),
+            Predicate::LastTurn => (t + 1..self.turns.len()).all(|u| !self.role_matches(role, u)),
+            Predicate::State(_) | Predicate::Covered(_) => false,
+        }
+    }
+
+    /// The turn where the step `id` is covered, if it is.
+    pub fn step_turn(&self, id: &str) -> Option<usize> {
+        let covers = self.step_cover.get_or_init(|| {
+            (0..self.rubric.steps.len()).map(|i| crate::eval::steps::cover(self, i).map(|(t, _)| t)).collect()
+        });
+        let i = self.rubric.steps.iter().position(|s| s.id == id)?;
+        covers[i]
     }
 
     /// Whether turn `t` belongs to `sel`.

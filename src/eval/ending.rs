@@ -20,7 +20,7 @@ pub fn decide(ctx: &CallContext) -> Ending {
         let all_ok = e.all.iter().all(|&s| ctx.signal_fired(s));
         let any_ok = e.any.is_empty() || e.any.iter().any(|&s| ctx.signal_fired(s));
         let none_ok = !e.none.iter().any(|&s| ctx.signal_fired(s));
-        let state_ok = e.when.iter().all(|&s| ctx.dialogue.holds_at_end(s));
+        let state_ok = ctx.holds_at_end(&e.when);
         if all_ok && any_ok && none_ok && state_ok {
             let turn = e.all.iter().chain(&e.any).filter_map(|&s| ctx.first_signal(s)).max();
             return Ending { index: Some(i), id: e.id.clone(), turn };

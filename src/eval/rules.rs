@@ -124,7 +124,7 @@ fn forbid(ctx: &CallContext, rule: &CompiledRule) -> RuleOutcome {
         if unless_from.is_some_and(|u| u <= t) {
             continue;
         }
-        if !rule.when.iter().all(|&s| ctx.dialogue.holds_at(s, t)) {
+        if !ctx.holds(&rule.when, rule.role, t) {
             continue;
         }
         // Each occurrence is judged on its own: an exemption covers its clause, an approved

@@ -1,6 +1,6 @@
 //! The `steps` criterion: which script steps the agent covered, where, and in what order.
 
-use super::context::CallContext;
+use super::context::{CallContext, CueMatch};
 use super::result::{Finding, StepResult};
 use crate::rubric::model::{RoleSel, Severity};
 
@@ -24,14 +24,7 @@ pub fn evaluate(ctx: &CallContext, required: &[usize]) -> StepsOutcome {
     let mut steps = Vec::with_capacity(ctx.rubric.steps.len());
     let mut findings = Vec::new();
     for (i, step) in ctx.rubric.steps.iter().enumerate() {
-        let mut window: &[usize] = &agent_turns;
-        if let Some(n) = step.first {
-            window = &window[..n.min(window.len())];
-        }
-        if let Some(n) = step.last {
-            window = &window[window.len().saturating_sub(n)..];
-        }
-        let hit = window.iter().find_map(|&t| ctx.matches(&step.cues, t).map(|m| (t, m)));
+        let hit = cover(ctx, i);
         let is_required = required.contains(&i);
         match hit {
             Some((t, m)) => steps.push(StepResult {
@@ -87,12 +80,37 @@ pub fn evaluate(ctx: &CallContext, required: &[usize]) -> StepsOutcome {
     StepsOutcome { steps, findings }
 }
 
-/// A step that comes two or more turns before a step the script puts ahead of it.
+/// The first agent turn of step `i`'s window (`first`/`last`) that its matcher matches and
+/// where its `when` holds.
+pub fn cover(ctx: &CallContext, i: usize) -> Option<(usize, CueMatch)> {
+    let step = &ctx.rubric.steps[i];
+    let agent_turns = ctx.turns_of(RoleSel::Agent);
+    let mut window: &[usize] = &agent_turns;
+    if let Some(n) = step.first {
+        window = &window[..n.min(window.len())];
+    }
+    if let Some(n) = step.last {
+        window = &window[window.len().saturating_sub(n)..];
+    }
+    window
+        .iter()
+        .filter(|&&t| ctx.turn_holds(&step.when, RoleSel::Agent, t))
+        .find_map(|&t| ctx.matches(&step.cues, t).map(|m| (t, m)))
+}
+
+/// A step that comes two or more turns before a step the script puts ahead of it. Steps with
+/// `ordered = false` have no place in the order: they neither jump nor are jumped.
 fn order_findings(ctx: &CallContext, steps: &[StepResult]) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (i, later) in steps.iter().enumerate() {
+    let ordered = |i: usize| ctx.rubric.steps[i].ordered;
+    for (i, later) in steps.iter().enumerate().filter(|(i, _)| ordered(*i)) {
         let Some(lt) = later.turn else { continue };
-        let jumped = steps[..i].iter().find(|earlier| earlier.turn.is_some_and(|et| et >= lt + 2));
+        let jumped = steps[..i]
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| ordered(*j))
+            .map(|(_, s)| s)
+            .find(|earlier| earlier.turn.is_some_and(|et| et >= lt + 2));
         if let Some(earlier) = jumped {
             let (span, excerpt) = ctx.whole_turn(lt);
             out.push(Finding {
@@ -137,4 +155,25 @@ pub fn score(steps: &[StepResult], findings: &[Finding], minor_penalty: f64) -> 
     let order =
         findings.iter().filter(|f| f.criterion == "steps" && f.code == OUT_OF_ORDER).count() as f64 * minor_penalty;
     (base - order).clamp(0.0, 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A script whose clarifying question has no place in the order unless `ordered` says so.
+    fn order_codes(ordered: bool) -> Vec<String> {
+        let rubric = format!(
+            "[rubric]\nid = \"t\"\nversion = \"1\"\n[[steps]]\nid = \"greet\"\ncues = {{ any = [\"您好\"] }}\n[[steps]]\nid = \"clarify\"\nordered = {ordered}\ncues = {{ any = [\"请问\"] }}\n[[steps]]\nid = \"answer\"\ncues = {{ any = [\"查好了\"] }}\n"
+        );
+        let rubric = crate::rubric::from_str("t.toml", &rubric).unwrap();
+        let engine = crate::Engine::new(rubric, crate::Options::default());
+        let call = "坐席：您好\n客户：查话费\n坐席：查好了\n客户：哦\n坐席：嗯\n客户：那流量呢\n坐席：请问是哪个号码\n";
+        let r = engine.score_bytes("call.txt", call.as_bytes()).remove(0).unwrap();
+        r.findings.iter().filter(|f| f.criterion == "steps").map(|f| f.code.clone()).collect()
+    }
+
+    #[test]
+    fn an_unordered_step_neither_jumps_nor_is_jumped() {
+        assert_eq!(order_codes(true), vec![super::OUT_OF_ORDER.to_string()]);
+        assert!(order_codes(false).is_empty());
+    }
 }

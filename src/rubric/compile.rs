@@ -3,7 +3,7 @@
 //! looks things up.
 
 use super::model::{
-    Cues, DialogueState, EndFinding, EntryKind, QuestionStatus, RoleSel, RubricFile, RuleKind, Severity, SignalAct,
+    Condition, Cues, EndFinding, EntryKind, QuestionStatus, RoleSel, RubricFile, RuleKind, Severity, SignalAct,
 };
 use crate::text::matcher::{PhraseOptions, PhraseSet};
 use crate::text::normalize::normalize;
@@ -61,6 +61,8 @@ pub struct CompiledSignal {
     pub cues: CompiledCues,
     /// The dialogue act it expresses.
     pub act: Option<SignalAct>,
+    /// Conditions a turn must meet for it to fire there (about that turn only).
+    pub when: Vec<Condition>,
 }
 
 /// A compiled script step.
@@ -78,6 +80,10 @@ pub struct CompiledStep {
     pub first: Option<usize>,
     /// Only the last N agent turns count.
     pub last: Option<usize>,
+    /// Part of the order check (SC002); `false` for a step with no place in the order.
+    pub ordered: bool,
+    /// Conditions its turn must meet (about that turn only).
+    pub when: Vec<Condition>,
 }
 
 /// A compiled end condition.
@@ -92,7 +98,7 @@ pub struct CompiledEnd {
     /// Signals that must not have occurred.
     pub none: Vec<SignalIdx>,
     /// Dialogue states that must hold at the end of the call.
-    pub when: Vec<DialogueState>,
+    pub when: Vec<Condition>,
     /// Indices of the steps this ending requires; `None` = every step.
     pub required_steps: Option<Vec<usize>>,
     /// The finding a call ending so is.
@@ -151,7 +157,7 @@ pub struct CompiledRule {
     /// forbid: only after these signals.
     pub after: Vec<SignalIdx>,
     /// forbid: only turns while these dialogue states hold.
-    pub when: Vec<DialogueState>,
+    pub when: Vec<Condition>,
     /// forbid: steps whose coverage in a turn is a match.
     pub steps: Vec<usize>,
     /// forbid: matches attached to an approved fact are exempt.
@@ -451,7 +457,13 @@ pub(crate) fn compile_with(file: RubricFile, path: &str, source: &str, base: imp
     let signals: Vec<CompiledSignal> = file
         .signals
         .iter()
-        .map(|s| CompiledSignal { id: s.id.get_ref().clone(), role: s.role, cues: c.cues(&s.cues), act: s.act })
+        .map(|s| CompiledSignal {
+            id: s.id.get_ref().clone(),
+            role: s.role,
+            cues: c.cues(&s.cues),
+            act: s.act,
+            when: s.when.clone(),
+        })
         .collect();
     let steps: Vec<CompiledStep> = file
         .steps
@@ -463,6 +475,8 @@ pub(crate) fn compile_with(file: RubricFile, path: &str, source: &str, base: imp
             line: line_of(s.id.span().start),
             first: s.first,
             last: s.last,
+            ordered: s.ordered,
+            when: s.when.clone(),
         })
         .collect();
     let step_idx: BTreeMap<&str, usize> = steps.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();

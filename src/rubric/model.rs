@@ -387,6 +387,10 @@ pub struct Signal {
     /// a contact was given, only a turn that asks again is a new request).
     #[serde(default)]
     pub act: Option<SignalAct>,
+    /// Conditions a turn must meet for the signal to fire there (`question`, `!question`,
+    /// `last:N`, `last_turn`).
+    #[serde(default)]
+    pub when: Vec<Condition>,
     /// Lines it must and must not match (`callqa rubric test`).
     #[serde(default)]
     pub examples: Examples,
@@ -404,6 +408,12 @@ pub enum SignalAct {
     ContactGiven,
     /// The agent asks for a contact.
     ContactAsk,
+    /// The customer asks for something to be done or found out (查话费, 帮我改套餐): it opens a
+    /// request that stays open until a `resolve` act.
+    Request,
+    /// The request was dealt with (已经为您办好了, 给您查到了, 问题解决了): it closes every open
+    /// request.
+    Resolve,
 }
 
 /// A state of the call the dialogue layer tracks, usable as a condition (`when`).
@@ -414,6 +424,119 @@ pub enum DialogueState {
     Leaving,
     /// The customer's `leave` or `refuse` act, not waived since: the call should be closing.
     ExitPending,
+    /// A customer `request` act not followed by a `resolve` act yet.
+    RequestOpen,
+}
+
+/// One condition of `when`, written as a string: a dialogue state (`exit_pending`, `leaving`,
+/// `request_open`), `question` (the turn asks a real question), `last:N` (the turn is one of
+/// the call's last N), `last_turn` (the last turn of the item's role: the customer's last turn
+/// for a customer signal), `covered:STEP` (the step was covered at or before the turn); `!` in
+/// front negates (`!question`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// `!`: the condition must not hold.
+    pub negated: bool,
+    /// What is asked.
+    pub predicate: Predicate,
+}
+
+/// What a [`Condition`] asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Predicate {
+    /// A state the dialogue layer tracks.
+    State(DialogueState),
+    /// The turn asks a real question (question grammar, not a back-channel).
+    Question,
+    /// The turn is one of the call's last N turns.
+    Last(usize),
+    /// The turn is the last turn of the item's role.
+    LastTurn,
+    /// The step (by id) was covered at or before the turn.
+    Covered(String),
+}
+
+impl Condition {
+    /// The names that may be written, for messages.
+    pub const FORMS: &'static str =
+        "exit_pending, leaving, request_open, question, last:N, last_turn, covered:STEP (`!` in front negates)";
+
+    /// Whether the condition is about one turn only (usable where the dialogue state is not
+    /// known yet: signals and steps).
+    pub fn is_turn_only(&self) -> bool {
+        matches!(self.predicate, Predicate::Question | Predicate::Last(_) | Predicate::LastTurn)
+    }
+}
+
+impl std::str::FromStr for Condition {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Condition, String> {
+        let t = text.trim();
+        let (negated, t) = match t.strip_prefix('!') {
+            Some(rest) => (true, rest.trim()),
+            None => (false, t),
+        };
+        let predicate = match t.split_once(':') {
+            Some(("last", n)) => match n.trim().parse::<usize>() {
+                Ok(n) if n > 0 => Predicate::Last(n),
+                _ => return Err(format!("`{text}`: last:N needs a whole number of turns ≥ 1")),
+            },
+            Some(("covered", step)) if !step.trim().is_empty() => Predicate::Covered(step.trim().to_string()),
+            None => match t {
+                "exit_pending" => Predicate::State(DialogueState::ExitPending),
+                "leaving" => Predicate::State(DialogueState::Leaving),
+                "request_open" => Predicate::State(DialogueState::RequestOpen),
+                "question" => Predicate::Question,
+                "last_turn" => Predicate::LastTurn,
+                _ => return Err(format!("unknown condition `{text}`, expected one of {}", Condition::FORMS)),
+            },
+            _ => return Err(format!("unknown condition `{text}`, expected one of {}", Condition::FORMS)),
+        };
+        Ok(Condition { negated, predicate })
+    }
+}
+
+impl std::fmt::Display for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.negated {
+            f.write_str("!")?;
+        }
+        match &self.predicate {
+            Predicate::State(DialogueState::ExitPending) => f.write_str("exit_pending"),
+            Predicate::State(DialogueState::Leaving) => f.write_str("leaving"),
+            Predicate::State(DialogueState::RequestOpen) => f.write_str("request_open"),
+            Predicate::Question => f.write_str("question"),
+            Predicate::Last(n) => write!(f, "last:{n}"),
+            Predicate::LastTurn => f.write_str("last_turn"),
+            Predicate::Covered(s) => write!(f, "covered:{s}"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Condition {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Condition {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl JsonSchema for Condition {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Condition".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "exit_pending, leaving, request_open, question, last:N, last_turn or covered:STEP; `!` in front negates",
+            "pattern": "^!?\\s*(exit_pending|leaving|request_open|question|last_turn|last:[1-9][0-9]*|covered:.+)$"
+        })
+    }
 }
 
 /// `[[steps]]`: one script step.
@@ -434,6 +557,14 @@ pub struct Step {
     /// Only the last N agent turns count (a closing).
     #[serde(default)]
     pub last: Option<usize>,
+    /// `false`: the step has no place in the script's order (an optional clarifying question,
+    /// a step a recording may start after) and is left out of the order check (SC002).
+    #[serde(default = "yes")]
+    pub ordered: bool,
+    /// Conditions its turn must meet (`question`, `!question`, `last:N`, `last_turn`): a step
+    /// is covered only at a turn where all hold.
+    #[serde(default)]
+    pub when: Vec<Condition>,
     /// Lines it must and must not match (`callqa rubric test`).
     #[serde(default)]
     pub examples: Examples,
@@ -458,10 +589,10 @@ pub struct EndCondition {
     /// None of these signals may have occurred.
     #[serde(default)]
     pub none: Vec<String>,
-    /// Dialogue states that must hold when the call ends (`leaving`: the customer's exit was
-    /// never waived).
+    /// Conditions that must hold when the call ends: dialogue states (`leaving`, `exit_pending`,
+    /// `request_open`), `covered:STEP`, `question` (the call's last turn asks); `!` negates.
     #[serde(default)]
-    pub when: Vec<DialogueState>,
+    pub when: Vec<Condition>,
     /// Steps a call ending this way must cover.
     #[serde(default)]
     pub required_steps: Vec<String>,
@@ -735,7 +866,7 @@ pub struct Rule {
     /// `forbid`: only turns while these dialogue states hold (`exit_pending`: the customer said
     /// they must go or declined and has not asked or said "go ahead" since).
     #[serde(default)]
-    pub when: Vec<DialogueState>,
+    pub when: Vec<Condition>,
     /// `forbid`: a turn that covers one of these steps matches too (any selling step after the
     /// customer must go, whatever its words).
     #[serde(default)]
@@ -797,4 +928,36 @@ pub struct Rule {
     /// Lines on which the rule must and must not report a finding (`callqa rubric test`).
     #[serde(default)]
     pub examples: Examples,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_read_and_print_as_written() {
+        for text in [
+            "exit_pending",
+            "leaving",
+            "request_open",
+            "question",
+            "!question",
+            "last:3",
+            "last_turn",
+            "covered:verify",
+            "!covered:answer",
+        ] {
+            let c: Condition = text.parse().unwrap();
+            assert_eq!(c.to_string(), text);
+        }
+        assert_eq!(
+            "! question".parse::<Condition>().unwrap(),
+            Condition { negated: true, predicate: Predicate::Question }
+        );
+        assert!("last:0".parse::<Condition>().unwrap_err().contains("≥ 1"));
+        assert!("covered:".parse::<Condition>().unwrap_err().contains("unknown condition"));
+        assert!("questoin".parse::<Condition>().unwrap_err().contains("expected one of exit_pending"));
+        assert!("last:2".parse::<Condition>().unwrap().is_turn_only());
+        assert!(!"covered:x".parse::<Condition>().unwrap().is_turn_only());
+    }
 }

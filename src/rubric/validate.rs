@@ -3,7 +3,7 @@
 //! weights that make no sense. All problems are collected in one pass.
 
 use super::error::{RubricError, Span};
-use super::model::{Cues, QuestionStatus, RubricFile, Rule, RuleKind};
+use super::model::{Condition, Cues, DialogueState, Predicate, QuestionStatus, RubricFile, Rule, RuleKind, SignalAct};
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 use toml::de::DeTable;
@@ -30,6 +30,17 @@ struct Validator<'a> {
     /// no span of (numbers, criterion names); parsed on the first such error.
     doc: OnceCell<Option<toml::Spanned<DeTable<'a>>>>,
     errors: Vec<RubricError>,
+}
+
+/// Where a `when` is written: what its conditions can know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// A signal or step: only what one turn says.
+    Turn,
+    /// A rule: anything, at its turn.
+    Rule,
+    /// An end condition: anything but one turn's position, at the end of the call.
+    End,
 }
 
 /// The words of the "undefined lexicon" message, before the name.
@@ -199,14 +210,19 @@ impl Validator<'_> {
         self.unique_ids("rule", f.rules.iter().map(|s| &s.id));
 
         for s in &f.signals {
-            self.cues(&s.cues, Span::of(&s.id), &format!("signal `{}`", s.id.get_ref()));
+            let what = format!("signal `{}`", s.id.get_ref());
+            self.cues(&s.cues, Span::of(&s.id), &what);
+            self.conditions(&s.when, Place::Turn, Span::of(&s.id), &what, &steps);
         }
         for s in &f.steps {
-            self.cues(&s.cues, Span::of(&s.id), &format!("step `{}`", s.id.get_ref()));
+            let what = format!("step `{}`", s.id.get_ref());
+            self.cues(&s.cues, Span::of(&s.id), &what);
+            self.conditions(&s.when, Place::Turn, Span::of(&s.id), &what, &steps);
         }
         for e in &f.end_conditions {
             let at = Span::of(&e.id);
             let what = format!("end condition `{}`", e.id.get_ref());
+            self.conditions(&e.when, Place::End, at, &what, &steps);
             for r in e.all.iter().chain(&e.any).chain(&e.none) {
                 self.reference(&signals, "signal", r, at, &what);
             }
@@ -439,9 +455,43 @@ impl Validator<'_> {
         }
     }
 
+    /// Checks the conditions of a `when`: each usable where it is written, `covered:` naming a
+    /// step, `request_open` only with signals that open and close requests.
+    fn conditions(&mut self, when: &[Condition], place: Place, at: Option<Span>, what: &str, steps: &BTreeSet<String>) {
+        for c in when {
+            match (&c.predicate, place) {
+                (_, Place::Turn) if !c.is_turn_only() => self.err(
+                    at,
+                    format!("{what} has `when = \"{c}\"`, which is known only once signals and steps are decided"),
+                    "signals and steps can use question, last:N and last_turn (with `!`); put states and covered:STEP on the rules and end conditions that use them",
+                ),
+                (Predicate::Last(_) | Predicate::LastTurn, Place::End) => self.err(
+                    at,
+                    format!("{what} has `when = \"{c}\"`, which is about one turn, not the end of the call"),
+                    "give the condition to the signal it concerns (signals fire only at turns where their `when` holds)",
+                ),
+                (Predicate::Covered(step), _) => self.reference(steps, "step", step, at, what),
+                (Predicate::State(DialogueState::RequestOpen), _) => {
+                    for act in [SignalAct::Request, SignalAct::Resolve] {
+                        if !self.file.signals.iter().any(|s| s.act == Some(act)) {
+                            let name = if act == SignalAct::Request { "request" } else { "resolve" };
+                            self.err(
+                                at,
+                                format!("{what} uses `request_open`, but no signal has `act = \"{name}\"`"),
+                                "a request opens at a customer signal with act = \"request\" and closes at a signal with act = \"resolve\"",
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     fn rule(&mut self, r: &Rule, signals: &BTreeSet<String>, steps: &BTreeSet<String>, entries: &BTreeSet<String>) {
         let at = Span::of(&r.id);
         let what = format!("rule `{}`", r.id.get_ref());
+        self.conditions(&r.when, Place::Rule, at, &what, steps);
         if !CRITERIA.contains(&r.criterion.as_str()) || r.criterion == "steps" {
             self.err(
                 at,
@@ -823,5 +873,39 @@ questions = {{ none = ["x"] }}
         assert!(!is_code("op001"));
         assert!(!is_code("O001"));
         assert!(!is_code("OP0011"));
+    }
+
+    #[test]
+    fn conditions_are_checked_for_where_they_are_written() {
+        let src = r#"
+[rubric]
+id = "t"
+version = "1"
+
+[[signals]]
+id = "s"
+when = ["covered:greet"]
+cues = { any = ["好"] }
+
+[[steps]]
+id = "greet"
+when = ["!question", "request_open"]
+cues = { any = ["您好"] }
+
+[[end_conditions]]
+id = "e"
+when = ["last_turn", "covered:nope", "request_open"]
+"#;
+        let text = crate::rubric::load::parse("r.toml", src).unwrap_err().to_string();
+        for want in [
+            "r.toml:7:6: signal `s` has `when = \"covered:greet\"`, which is known only once signals and steps are decided",
+            "step `greet` has `when = \"request_open\"`, which is known only",
+            "end condition `e` has `when = \"last_turn\"`, which is about one turn",
+            "end condition `e` refers to undefined step `nope`",
+            "end condition `e` uses `request_open`, but no signal has `act = \"request\"`",
+            "end condition `e` uses `request_open`, but no signal has `act = \"resolve\"`",
+        ] {
+            assert!(text.contains(want), "missing `{want}` in:\n{text}");
+        }
     }
 }
