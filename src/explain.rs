@@ -401,32 +401,18 @@ impl Ctx<'_> {
 
     /// Which of a step's cues came closest in the agent's turns, and why it did not match.
     fn closest_cue(&self, step: &crate::rubric::model::Step) -> String {
-        let turns: Vec<(usize, crate::text::segment::Analyzed)> = self
+        let analyzed: Vec<(usize, crate::text::segment::Analyzed)> = self
             .call
             .turns
             .iter()
             .filter(|t| t.role == crate::transcript::Role::Agent)
             .map(|t| (t.index, self.rubric.analyzer.analyze(&t.text)))
             .collect();
-        if turns.is_empty() {
+        if analyzed.is_empty() {
             return "no agent turn to compare".into();
         }
-        let c = &step.cues;
-        let phrases: Vec<&str> = c
-            .any
-            .iter()
-            .chain(&c.all)
-            .chain(c.groups.iter().flatten())
-            .flat_map(|p| match p.strip_prefix('@').and_then(|n| self.rubric.file.lexicons.get(n)) {
-                Some(list) => list.iter().map(String::as_str).collect::<Vec<_>>(),
-                None => vec![p.as_str()],
-            })
-            .collect();
-        match closest_cue(&phrases, &turns) {
-            Some(c) => c.describe(),
-            None if phrases.is_empty() => "no cue and no model line to compare (regex only)".into(),
-            None => "no cue of it occurs, even in part, in any agent turn".into(),
-        }
+        let turns: Vec<(usize, &crate::text::segment::Analyzed)> = analyzed.iter().map(|(i, a)| (*i, a)).collect();
+        describe_closest_cue(self.rubric, step, &turns)
     }
 
     fn summary(&self, out: &mut dyn Write) -> io::Result<()> {
@@ -606,6 +592,30 @@ fn clock_tenths(s: f64) -> String {
     if h > 0 { format!("{h:02}:{m:02}:{sec:02}.{frac}") } else { format!("{m:02}:{sec:02}.{frac}") }
 }
 
+/// Which of `step`'s cues came closest in `turns` (index, analyzed text), in words.
+pub(crate) fn describe_closest_cue(
+    rubric: &CompiledRubric,
+    step: &crate::rubric::model::Step,
+    turns: &[(usize, &crate::text::segment::Analyzed)],
+) -> String {
+    let c = &step.cues;
+    let phrases: Vec<&str> = c
+        .any
+        .iter()
+        .chain(&c.all)
+        .chain(c.groups.iter().flatten())
+        .flat_map(|p| match p.strip_prefix('@').and_then(|n| rubric.file.lexicons.get(n)) {
+            Some(list) => list.iter().map(String::as_str).collect::<Vec<_>>(),
+            None => vec![p.as_str()],
+        })
+        .collect();
+    match closest_cue(&phrases, turns) {
+        Some(c) => c.describe(),
+        None if phrases.is_empty() => "no cue to compare (regex only)".into(),
+        None => "no cue of it occurs, even in part".into(),
+    }
+}
+
 /// The cue of a step that came closest to matching an agent turn.
 #[derive(Debug, PartialEq)]
 struct ClosestCue {
@@ -632,7 +642,7 @@ impl ClosestCue {
 
 /// The cue with the longest run of its characters in one turn (the whole cue first, the
 /// earliest cue and turn on ties), or `None` when no character of any cue occurs.
-fn closest_cue(phrases: &[&str], turns: &[(usize, crate::text::segment::Analyzed)]) -> Option<ClosestCue> {
+fn closest_cue(phrases: &[&str], turns: &[(usize, &crate::text::segment::Analyzed)]) -> Option<ClosestCue> {
     let mut best: Option<ClosestCue> = None;
     for p in phrases {
         let cue: Vec<char> = crate::text::normalize::normalize(p).text.trim().chars().collect();
@@ -706,8 +716,9 @@ mod tests {
     #[test]
     fn the_closest_cue_names_its_turn_and_what_stopped_it() {
         let an = crate::text::segment::Analyzer::new(&["帮您".to_string()]);
-        let turns: Vec<(usize, crate::text::segment::Analyzed)> =
+        let analyzed: Vec<(usize, crate::text::segment::Analyzed)> =
             [(0, "您好"), (2, "请问还有什么可以帮您"), (4, "已经办理好了")].map(|(i, t)| (i, an.analyze(t))).into();
+        let turns: Vec<(usize, &crate::text::segment::Analyzed)> = analyzed.iter().map(|(i, a)| (*i, a)).collect();
         let c = closest_cue(&["可以帮", "办好了"], &turns).unwrap();
         assert_eq!(
             c.describe(),

@@ -381,3 +381,27 @@ fn explain_names_the_closest_cue_of_a_step_without_model_lines() {
     );
     assert!(!out.contains("similarity 0.00"), "{out}");
 }
+
+#[test]
+fn rubric_test_says_why_a_step_example_did_not_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = hotline(false)
+        .replacen(
+            "cues = { any = [\"再见\"] }",
+            "cues = { any = [\"还有什么可以帮\"] }\nexamples.match = [\"请问还有什么可以帮您\"]",
+            1,
+        )
+        .replace(
+            "cues = { any = [\"请问\", \"哪个号码\"] }",
+            "cues = { any = [\"您是指\", \"号码\"] }\nexamples.match = [\"号码已经记下了\"]",
+        )
+        + "\n[dictionary]\nwords = [\"帮您\"]\n";
+    write(dir.path(), "inbound.toml", &text);
+    let out = callqa().current_dir(dir.path()).args(["rubric", "test", "inbound.toml"]).assert().code(1);
+    let out = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        out.contains("no cue matched; closest cue: `还有什么可以帮` in turn 0, where 「还有什么可以帮」 occurs but not on token boundaries (jieba: 还有/什么/可以/帮您)"),
+        "{out}"
+    );
+    assert!(out.contains("matched 「号码」, but its `when` (question) does not hold there"), "{out}");
+}

@@ -120,13 +120,28 @@ pub fn run(rubric: &CompiledRubric, source: &str) -> TestReport {
         each(ItemKind::Step, s.id.get_ref(), &s.examples, &|t| {
             let tr = with_default_role(t, Role::Agent);
             let ctx = CallContext::new(rubric, &tr);
-            let cues = &rubric.steps[i].cues;
+            let step = &rubric.steps[i];
+            let cues = &step.cues;
             let agent = ctx.turns_of(RoleSel::Agent);
-            match agent.iter().find_map(|&turn| ctx.matches(cues, turn).map(|m| (turn, m))) {
-                Some((turn, m)) => {
+            let holds = |turn: usize| ctx.turn_holds(&step.when, RoleSel::Agent, turn);
+            let hit = agent.iter().filter(|&&t| holds(t)).find_map(|&turn| ctx.matches(cues, turn).map(|m| (turn, m)));
+            let matched = || agent.iter().find_map(|&turn| ctx.matches(cues, turn).map(|m| (turn, m)));
+            match (hit, matched()) {
+                (Some((turn, m)), _) => {
                     Check::hit(format!("matched by {} on {}", m.via.as_str(), evidence(&ctx, turn, m.start, m.end)))
                 }
-                None => {
+                (None, Some((turn, m))) => Check::miss(format!(
+                    "matched {}, but its `when` ({}) does not hold there",
+                    evidence(&ctx, turn, m.start, m.end),
+                    step.when.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+                )),
+                (None, None) if cues.models.is_empty() => {
+                    // No similarity to report: say which cue came closest and what stopped it.
+                    let turns: Vec<(usize, &crate::text::segment::Analyzed)> =
+                        agent.iter().map(|&t| (t, &ctx.turns[t].text)).collect();
+                    Check::miss(format!("no cue matched; {}", crate::explain::describe_closest_cue(rubric, s, &turns)))
+                }
+                (None, None) => {
                     let best = agent.iter().map(|&turn| ctx.similarity(cues, turn)).fold(0.0, f64::max);
                     Check::miss(format!(
                         "no cue matched; best similarity to a model line {best:.2} (needs {:.2})",
