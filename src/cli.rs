@@ -138,6 +138,10 @@ struct InputArgs {
     /// The speaker label that is the customer.
     #[arg(long, value_name = "NAME")]
     customer: Option<String>,
+    /// A call whose roles had to be inferred and are unsure (a near-tie) is an input error
+    /// (counted in `errors`) instead of a result with a warning.
+    #[arg(long)]
+    strict_roles: bool,
     /// Only evaluate shard i of n (by a hash of the call id), e.g. 2/3.
     #[arg(long, value_name = "I/N")]
     shard: Option<Shard>,
@@ -394,6 +398,7 @@ fn read_options(args: &InputArgs) -> Options {
         },
         agent: args.agent.clone(),
         customer: args.customer.clone(),
+        strict_roles: args.strict_roles,
     }
 }
 
@@ -482,10 +487,18 @@ fn run_batch_with_rubric(args: &InputArgs) -> Result<(Results, CompiledRubric)> 
     let redactor = redactor(args, &engine.rubric)?;
     let mut results = Results::masked(rubric_ref, batch.calls, errors, args.group_by.as_deref(), redactor.as_ref());
     results.shard = args.shard;
+    results.calls.iter().filter_map(role_warning_line).for_each(|w| eprintln!("{w}"));
     for e in &results.errors {
         eprintln!("error: {}", report::escape::terminal(&e.to_string()));
     }
     Ok((results, engine.rubric))
+}
+
+/// The stderr line for a call whose inferred roles are unsure (its source and the warning,
+/// both already masked, shown safely on a terminal).
+fn role_warning_line(c: &callqa::eval::result::CallResult) -> Option<String> {
+    let w = c.role_warning.as_deref()?;
+    Some(format!("warning: {}: {}", report::escape::terminal(&c.source), report::escape::terminal(w)))
 }
 
 /// The masking of personal data the flags ask for: `None` with `--show-pii`.
@@ -622,7 +635,7 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
         // is dropped by the thread that allocated it (a call freed on the writer thread took
         // the allocator's lock of the scoring thread's arena for every string in it).
         let rendered = render_call(format, &c, &rubric_for_lines);
-        (summary, rendered)
+        (summary, role_warning_line(&c), rendered)
     };
     // Block-buffered, and unlocked: the calls are written from another thread.
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
@@ -649,12 +662,14 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     }
     let progress = progress::Bar::for_inputs(&inputs);
     let mut failure: Option<io::Error> = None;
+    let mut warnings: Vec<String> = Vec::new();
     let pool = thread_pool(input.threads, &inputs)?;
     pool.install(|| {
         batch::stream(&engine, &inputs, stdin.as_deref(), input.shard, &prepare, &progress, &mut |r| match r {
-            Ok((summary, rendered)) => {
+            Ok((summary, warning, rendered)) => {
                 acc.add(&summary);
                 progress.call_done();
+                warnings.extend(warning);
                 if failure.is_some() {
                     return;
                 }
@@ -686,6 +701,7 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
         return Err(e.into());
     }
     report::sort_errors(&mut errors);
+    warnings.iter().for_each(|w| eprintln!("{w}"));
     for e in &errors {
         eprintln!("error: {}", report::escape::terminal(&e.to_string()));
     }
@@ -907,7 +923,8 @@ fn report_cmd(args: ReportArgs) -> Result<i32> {
     let input = &args.input;
     let Batch { engine, inputs, mut errors, stdin, redactor, rubric_ref } = Batch::open(input)?;
     let group_by = input.group_by.as_deref();
-    let prepare = |mut c: callqa::eval::result::CallResult| -> io::Result<(report::aggregate::CallSummary, Vec<u8>)> {
+    type Prepared = (report::aggregate::CallSummary, Option<String>, Vec<u8>);
+    let prepare = |mut c: callqa::eval::result::CallResult| -> io::Result<Prepared> {
         // Masked before it is aggregated or written anywhere.
         if let Some(r) = &redactor {
             r.call(&mut c);
@@ -916,7 +933,7 @@ fn report_cmd(args: ReportArgs) -> Result<i32> {
         let mut line = Vec::with_capacity(4096);
         serde_json::to_writer(&mut line, &c)?;
         line.push(b'\n');
-        Ok((summary, line))
+        Ok((summary, role_warning_line(&c), line))
     };
     let parent = match args.out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -927,13 +944,15 @@ fn report_cmd(args: ReportArgs) -> Result<i32> {
         report::store::Spill::new_in(&parent).with_context(|| format!("a temporary file in {}", parent.display()))?;
     let mut acc = report::aggregate::Accumulator::new(group_by);
     let mut failure: Option<io::Error> = None;
+    let mut warnings: Vec<String> = Vec::new();
     let progress = progress::Bar::for_inputs(&inputs);
     let pool = thread_pool(input.threads, &inputs)?;
     pool.install(|| {
         batch::stream(&engine, &inputs, stdin.as_deref(), input.shard, &prepare, &progress, &mut |r| match r {
-            Ok(Ok((summary, line))) => {
+            Ok(Ok((summary, warning, line))) => {
                 acc.add(&summary);
                 progress.call_done();
+                warnings.extend(warning);
                 if failure.is_none()
                     && let Err(e) = spill.push_line(&line)
                 {
@@ -954,6 +973,7 @@ fn report_cmd(args: ReportArgs) -> Result<i32> {
         }
     }
     report::sort_errors(&mut errors);
+    warnings.iter().for_each(|w| eprintln!("{w}"));
     for e in &errors {
         eprintln!("error: {}", report::escape::terminal(&e.to_string()));
     }

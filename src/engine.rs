@@ -16,6 +16,9 @@ pub struct Options {
     pub agent: Option<String>,
     /// `--customer NAME`: the speaker label that is the customer.
     pub customer: Option<String>,
+    /// `--strict-roles`: a call whose roles were inferred with low confidence is an input error
+    /// instead of a result with a warning.
+    pub strict_roles: bool,
 }
 
 /// A compiled rubric plus reading options: scores files and byte buffers.
@@ -64,7 +67,21 @@ impl Engine {
 
     /// Assigns roles to one read call and evaluates it.
     pub fn score_raw(&self, raw: Result<transcript::RawCall, InputError>) -> Result<CallResult, InputError> {
-        raw.and_then(|call| assign_roles(call, &self.hints)).map(|t| evaluate(&self.rubric, &t))
+        raw.and_then(|call| assign_roles(call, &self.hints))
+            .and_then(|t| self.sure_enough(t))
+            .map(|t| evaluate(&self.rubric, &t))
+    }
+
+    /// With `--strict-roles`, refuses a call whose inferred roles are unsure (the warning
+    /// becomes the error's message, at the call's source).
+    fn sure_enough(&self, t: transcript::Transcript) -> Result<transcript::Transcript, InputError> {
+        if !self.options.strict_roles {
+            return Ok(t);
+        }
+        match transcript::role_warning(&t.roles) {
+            Some(w) => Err(InputError::file(&t.source, format!("{w} (--strict-roles)"))),
+            None => Ok(t),
+        }
     }
 
     fn finish(&self, raw: Vec<Result<transcript::RawCall, InputError>>) -> Vec<Result<CallResult, InputError>> {

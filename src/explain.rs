@@ -468,6 +468,16 @@ impl Ctx<'_> {
                 })
                 .collect();
             writeln!(out, "  roles      {}", roles.join(", "))?;
+            if let Some(conf) = c.role_confidence {
+                writeln!(out, "             inferred from what each speaker said, confidence {conf:.2}")?;
+                for r in c.roles.iter().filter(|r| !r.evidence.is_empty()) {
+                    let shown: Vec<&str> = r.evidence.iter().take(4).map(String::as_str).collect();
+                    writeln!(out, "             {}: {}", r.speaker, shown.join("; "))?;
+                }
+            }
+            if let Some(w) = &c.role_warning {
+                writeln!(out, "  {}: {w}", p.bad("warning"))?;
+            }
         }
         let counts = [Severity::Critical, Severity::Major, Severity::Minor, Severity::Info]
             .map(|s| format!("{} {}", c.findings.iter().filter(|f| f.severity == s).count(), s.as_str()));

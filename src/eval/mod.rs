@@ -111,6 +111,8 @@ pub fn evaluate(rubric: &CompiledRubric, transcript: &Transcript) -> CallResult 
         questions: answers_out.questions,
         turns,
         roles: transcript.roles.clone(),
+        role_confidence: crate::transcript::role_confidence(&transcript.roles),
+        role_warning: crate::transcript::role_warning(&transcript.roles),
         timing,
     }
 }

@@ -169,6 +169,13 @@ pub struct CallResult {
     pub turns: Vec<TurnResult>,
     /// How each speaker's role was decided.
     pub roles: Vec<SpeakerRole>,
+    /// When the roles were inferred from what the speakers said: how sure the assignment is,
+    /// 0..1 (absent when labels, the command line or the format decided them).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub role_confidence: Option<f64>,
+    /// When that confidence is low (a near-tie): the warning, also printed on stderr.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub role_warning: Option<String>,
     /// How the call was spoken (see [`crate::timing`]); `null` when it has no timestamps.
     #[serde(default)]
     pub timing: Option<crate::timing::Timing>,

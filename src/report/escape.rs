@@ -89,6 +89,9 @@ pub fn terminal_call(call: &CallResult) -> CallResult {
     for r in &mut c.roles {
         fix(&mut r.speaker);
     }
+    if let Some(w) = &mut c.role_warning {
+        fix(w);
+    }
     c
 }
 

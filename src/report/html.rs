@@ -140,6 +140,7 @@ nav a{margin-left:16px;font-weight:500}
 h2{font-size:18px;margin:28px 0 12px}h2 .en,h3 .en,.card .en{color:var(--muted);font-weight:400;font-size:12px;margin-left:6px}
 h3{font-size:15px;margin:0}
 .muted{color:var(--muted)}
+.role-warning{color:var(--fail)}
 .cards{display:grid;grid-template-columns:repeat(5,1fr);gap:12px}
 .card,.panel{background:var(--card);border:1px solid var(--line);border-radius:10px}
 .card{padding:14px 16px}
@@ -1242,6 +1243,12 @@ fn side(anchor: &str, c: &CallResult, o: &mut String) -> fmt::Result {
                 role_label(r.role),
                 role_source_label(r.source)
             )?;
+        }
+        if let Some(conf) = c.role_confidence {
+            write!(o, "<li class=\"muted\">推断置信度 {conf:.2}</li>")?;
+        }
+        if let Some(w) = &c.role_warning {
+            write!(o, "<li class=\"role-warning\"><strong>警告：</strong>{}</li>", escape(w))?;
         }
         o.push_str("</ul>");
     }

@@ -705,6 +705,12 @@ impl Redactor {
         }
         for r in &mut call.roles {
             r.speaker = self.mask_text(&r.speaker, secrets);
+            for e in &mut r.evidence {
+                *e = self.mask_text(e, secrets);
+            }
+        }
+        if let Some(w) = &call.role_warning {
+            call.role_warning = Some(self.mask_text(w, secrets));
         }
         for v in call.meta.values_mut() {
             *v = self.mask_text(v, secrets);

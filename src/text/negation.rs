@@ -140,6 +140,17 @@ mod tests {
         assert!(negated("我们不会给您乱发", "乱发"));
     }
 
+    /// Issue 17: an ASR pause mark is no clause break, so a negator governs across it; a
+    /// clause mark still stops it.
+    #[test]
+    fn negation_reads_across_asr_pauses() {
+        assert!(negated("我们_不能_保证_今天一定到", "保证"));
+        assert!(negated("我们不会_给您_乱发", "乱发"));
+        assert!(negated("绝_不泄露您的信息", "泄露"));
+        assert!(negated("不_[UNK]_保证", "保证"));
+        assert!(!negated("不会的_放心，保证给您办好", "保证"));
+    }
+
     #[test]
     fn not_negated() {
         assert!(!negated("我们保证", "保证"));

@@ -10,7 +10,13 @@
 //!    那个/这个/就是说 between a separator and a pause (details on the private step);
 //! 3. whitespace runs → one space, trimmed at both ends;
 //! 4. punctuation canonicalized (see below);
-//! 5. Chinese numerals → digits where they are a quantity (rules in [`super::numbers`]).
+//! 5. Chinese numerals → digits where they are a quantity (rules in [`super::numbers`]);
+//! 6. ASR marks taken out, as their exporters mean them: a `_` pause mark between words (not
+//!    one inside an ASCII word such as `qz_zhang`) and an unknown-word mark (`[UNK]`, `<unk>`,
+//!    `[noise]` …) are no text — a phrase matches across them, a negator governs across them
+//!    (不能_保证) and a question reads on (能办吗 is one clause in 这个_能办吗) — but each is
+//!    a word break: its position is kept in [`Normalized::breaks`], where the segmenter cuts,
+//!    so the words on either side are never glued into one.
 //!
 //! ## Canonical punctuation
 //! Clause punctuation is canonicalized to the CJK full-width set `，。！？；：、…`, because in
@@ -34,6 +40,9 @@ pub struct Normalized {
     /// from. Characters produced together (a converted number, a collapsed whitespace run) all
     /// carry the whole source range. Non-decreasing in both ends.
     pub orig: Vec<(usize, usize)>,
+    /// Normalized positions where an ASR pause or unknown-word mark was taken out (step 6):
+    /// word breaks, never clause breaks. Ascending, each in `1..len`.
+    pub breaks: Vec<usize>,
 }
 
 impl Normalized {
@@ -83,9 +92,55 @@ pub fn normalize(original: &str) -> Normalized {
     if needs.numerals {
         (chars, orig) = convert_numerals(chars, orig);
     }
+    let breaks = if needs.marks { take_out_marks(&mut chars, &mut orig) } else { Vec::new() };
     let mut text = String::with_capacity(chars.iter().map(|c| c.len_utf8()).sum());
     text.extend(chars.iter());
-    Normalized { text, chars, orig }
+    Normalized { text, chars, orig, breaks }
+}
+
+/// Unknown-word marks of ASR exports, lowercased as step 1 leaves them.
+const UNKNOWN_MARKS: &[&str] = &["[unk]", "<unk>", "[unknown]", "<unknown>", "[noise]", "<noise>", "[sil]", "<sil>"];
+
+/// Step 6: takes out the ASR marks (see the module docs) and returns where they were. An
+/// unknown-word mark first becomes one `_` carrying its whole range; then every `_` that is
+/// not inside an ASCII word goes, and the position of the next kept character is a break.
+fn take_out_marks(chars: &mut Vec<char>, orig: &mut Vec<(usize, usize)>) -> Vec<usize> {
+    let (mut w, mut r) = (0, 0);
+    let n = chars.len().min(orig.len());
+    let mut breaks: Vec<usize> = Vec::new();
+    let mut pending = false;
+    while r < n {
+        let c = chars[r];
+        let starts = |m: &&&str| {
+            let mut rest = chars[r..n].iter();
+            m.chars().all(|x| rest.next() == Some(&x))
+        };
+        let unknown = if matches!(c, '[' | '<') { UNKNOWN_MARKS.iter().find(starts) } else { None };
+        if let Some(m) = unknown {
+            r += m.chars().count();
+            pending = true;
+            continue;
+        }
+        let in_word = r > 0
+            && chars[r - 1].is_ascii_alphanumeric()
+            && chars.get(r + 1).is_some_and(|x| x.is_ascii_alphanumeric());
+        if c == '_' && !in_word {
+            r += 1;
+            pending = true;
+            continue;
+        }
+        if pending && w > 0 && breaks.last() != Some(&w) {
+            breaks.push(w);
+        }
+        pending = false;
+        chars[w] = c;
+        orig[w] = orig[r];
+        w += 1;
+        r += 1;
+    }
+    chars.truncate(w);
+    orig.truncate(w);
+    breaks
 }
 
 /// True for CJK unified ideographs (main block, extensions, compatibility ideographs).
@@ -187,6 +242,7 @@ struct Needs {
     space: bool,
     punct: bool,
     numerals: bool,
+    marks: bool,
 }
 
 /// Per-BMP-character class bits, computed once, so the hot per-character loop is one table
@@ -294,6 +350,7 @@ fn fold_chars(original: &str) -> (Vec<char>, Vec<(usize, usize)>, Needs) {
         space: seen & C_SPACE != 0,
         punct: seen & C_CANON != 0,
         numerals: seen & C_NUMERAL != 0,
+        marks: out.iter().any(|&c| matches!(c, '_' | '[' | '<')),
     };
     (out, orig, needs)
 }
@@ -491,6 +548,22 @@ mod tests {
 
     fn norm(s: &str) -> String {
         normalize(s).text
+    }
+
+    #[test]
+    fn asr_marks_are_taken_out_and_kept_as_breaks() {
+        let n = normalize("不能_保证_今天到");
+        assert_eq!((n.text.as_str(), n.breaks.as_slice()), ("不能保证今天到", &[2, 4][..]));
+        assert_eq!(n.to_original(2, 4), (3, 5));
+        let n = normalize("服务密码啊_是_[UNK]_八八六六幺二");
+        assert_eq!(n.text, "服务密码是886612");
+        assert_eq!(n.breaks, [4, 5]);
+        let n = normalize("<unk>请稍等__好的_");
+        assert_eq!((n.text.as_str(), n.breaks.as_slice()), ("请稍等好的", &[3][..]));
+        // Not marks: an underscore inside an ASCII word, a bracket that is no known mark.
+        assert_eq!(normalize("qz_zhang").breaks, Vec::<usize>::new());
+        assert_eq!(norm("qz_zhang"), "qz_zhang");
+        assert_eq!(norm("[备注]好的"), "[备注]好的");
     }
 
     #[test]

@@ -279,3 +279,31 @@ pub(crate) fn backchannel_key(c: &[char]) -> String {
     }
     c[s..e].iter().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::segment::Analyzer;
+    use std::sync::LazyLock;
+
+    static AN: LazyLock<Analyzer> = LazyLock::new(|| Analyzer::new(&[]));
+
+    fn pos(a: &Analyzed, phrase: &str) -> usize {
+        a.norm.text[..a.norm.text.find(phrase).expect("phrase present")].chars().count()
+    }
+
+    /// Issue 17: question scope reads across ASR pause and unknown-word marks (one clause);
+    /// an A-not-A split by a pause is still a question, and its negator is found.
+    #[test]
+    fn question_scope_reads_across_asr_marks() {
+        let a = AN.analyze("那个_流量包_[UNK]_能退吗");
+        assert_eq!(units(&a).len(), 1);
+        assert!(in_question(&a, pos(&a, "流量包")));
+        let a = AN.analyze("我这个_能不能_退回来");
+        assert!(in_question(&a, pos(&a, "退回")));
+        assert_eq!(negator(&a, pos(&a, "退回")), (pos(&a, "不"), true));
+        // A clause mark still ends the scope.
+        let a = AN.analyze("流量包办好了。能退吗");
+        assert!(!in_question(&a, pos(&a, "流量包")));
+    }
+}

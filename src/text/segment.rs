@@ -122,8 +122,13 @@ impl Analyzer {
         // 3-character substring that is a dictionary word adds its start and end (what jieba's
         // cut_for_search would add), so 最低 can match inside 最低价.
         let mut offsets: Vec<usize> = Vec::new();
-        for t in self.jieba.cut(&norm.text, true) {
-            let (s, e) = (t.start.min(n), t.end.min(n));
+        // An ASR pause or unknown word is a word break: each stretch between two is cut
+        // alone, so jieba never glues the words on either side (see `Normalized::breaks`).
+        let pieces = pieces(&norm);
+        for (base, t) in
+            pieces.iter().flat_map(|&(base, text)| self.jieba.cut(text, true).into_iter().map(move |t| (base, t)))
+        {
+            let (s, e) = ((base + t.start).min(n), (base + t.end).min(n));
             boundaries[s] = true;
             boundaries[e] = true;
             if s >= e || norm.chars[s..e].iter().all(|&c| is_space_or_punct(c)) {
@@ -173,6 +178,25 @@ impl Analyzer {
             .map(|t| Token { start: t.start, end: t.end })
             .collect()
     }
+}
+
+/// The stretches of `norm.text` between its breaks, each with its first character's position.
+fn pieces(norm: &Normalized) -> Vec<(usize, &str)> {
+    if norm.breaks.is_empty() {
+        return vec![(0, norm.text.as_str())];
+    }
+    let mut byte_at = norm.text.char_indices().map(|(b, _)| b).chain(std::iter::once(norm.text.len()));
+    let mut out = Vec::with_capacity(norm.breaks.len() + 1);
+    let (mut from_char, mut from_byte, mut seen) = (0, 0, 0);
+    for &b in &norm.breaks {
+        // Positions ascend: walk the byte offsets once.
+        let Some(byte) = byte_at.nth(b - seen) else { break };
+        seen = b + 1;
+        out.push((from_char, &norm.text[from_byte..byte]));
+        (from_char, from_byte) = (b, byte);
+    }
+    out.push((from_char, &norm.text[from_byte..]));
+    out
 }
 
 /// Clause ranges of normalized text: split at clause punctuation and at spaces that do not
@@ -285,6 +309,28 @@ mod tests {
         assert_eq!(words(&a.analyze("首月半价")), ["首", "月", "半价"]);
         assert_eq!(words(&a.analyze("59元")), ["59", "元"]);
         assert_eq!(words(&a.analyze("30GB")), ["30gb"]);
+    }
+
+    /// Issue 17: an ASR pause mark is a word break (never glued over) but not a clause break;
+    /// an unknown-word mark is no text at all.
+    #[test]
+    fn asr_marks_break_words_not_clauses() {
+        let plain = Analyzer::new(&[]);
+        // Without the pause jieba reads 乒乓球/拍卖; the speaker paused after 球拍.
+        assert_eq!(words(&plain.analyze("乒乓球拍卖完了"))[..2], ["乒乓球", "拍卖"]);
+        let x = plain.analyze("乒乓球拍_卖完了");
+        assert_eq!(words(&x)[0], "乒乓球拍");
+        assert!(x.is_boundary(4) && !words(&x).contains(&"拍卖".to_string()));
+        assert_eq!(x.norm.text, "乒乓球拍卖完了");
+        assert_eq!(x.clauses, [(0, 7)], "a pause is not a clause break");
+        // Offsets still point at the original characters: 卖完 is 5..7 of the original.
+        assert_eq!(x.norm.to_original(4, 6), (5, 7));
+        let x = plain.analyze("办了_[UNK]_马上就能用");
+        assert_eq!(x.norm.text, "办了马上就能用");
+        assert!(!words(&x).iter().any(|w| w.contains("unk")), "{:?}", words(&x));
+        assert_eq!(x.clauses.len(), 1);
+        // An underscore inside an ASCII word is part of it (a contact id).
+        assert_eq!(words(&plain.analyze("qz_zhang")), ["qz_zhang"]);
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod jsonl;
 pub mod model;
 mod openai;
 mod plain;
+pub mod role_evidence;
 pub mod roles;
 pub mod stream;
 mod vendor;

@@ -112,6 +112,42 @@ pub struct SpeakerRole {
     /// For inferred roles: the agent-likeness score of this speaker (higher = more agent-like).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence_score: Option<f64>,
+    /// For inferred roles: how sure the call's assignment is, 0..1 (the margin between the
+    /// agent's score and the next speaker's; see [`super::role_evidence::confidence`]). The same
+    /// for every inferred speaker of a call.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub confidence: Option<f64>,
+    /// For inferred roles: what made the score, strongest first (list and rubric phrases and
+    /// turn numbers only).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub evidence: Vec<String>,
+}
+
+/// The confidence of a call's inferred roles: `None` when no role was inferred (labels, the
+/// command line or the format decided them: they are sure).
+pub fn role_confidence(roles: &[SpeakerRole]) -> Option<f64> {
+    roles.iter().filter_map(|r| r.confidence).reduce(f64::min)
+}
+
+/// The warning for a call whose roles were inferred with low confidence (below
+/// [`super::role_evidence::LOW_CONFIDENCE`]): which label was taken for the agent, how sure, and
+/// how to settle it. `None` when the roles are sure enough.
+pub fn role_warning(roles: &[SpeakerRole]) -> Option<String> {
+    let confidence = role_confidence(roles)?;
+    if confidence >= super::role_evidence::LOW_CONFIDENCE {
+        return None;
+    }
+    let agent = roles.iter().find(|r| r.role == Role::Agent)?;
+    let others: Vec<String> =
+        roles.iter().filter(|r| r.role != Role::Agent).map(|r| format!("\"{}\"", r.speaker)).collect();
+    let kind = if confidence < 0.2 { "a near-tie" } else { "unsure" };
+    Some(format!(
+        "roles are {kind} (confidence {confidence:.2}): \"{}\" was taken for the agent{}; check the turns, or pass \
+         --agent {}",
+        agent.speaker,
+        if others.is_empty() { String::new() } else { format!(" and {} for the customer", others.join(", ")) },
+        agent.speaker
+    ))
 }
 
 /// One utterance with its role.

@@ -6,7 +6,7 @@
 //! "请问是…先生吗", similarity to the script). Label order is never evidence: diarizers number
 //! speakers by who spoke first, and customers often answer the phone first.
 
-use super::{RawCall, RawTurn, Role, RoleSource, SpeakerRole, Transcript, Turn};
+use super::{RawCall, RawTurn, Role, RoleSource, SpeakerRole, Transcript, Turn, role_evidence};
 use crate::error::InputError;
 use regex::Regex;
 use std::collections::HashMap;
@@ -77,27 +77,27 @@ pub fn assign_roles(call: RawCall, hints: &RoleHints) -> Result<Transcript, Inpu
             speakers.push(t.speaker.clone());
         }
     }
-    let mut decided: Vec<Option<(Role, RoleSource, Option<f64>)>> = vec![None; speakers.len()];
+    let mut decided: Vec<Option<Decision>> = vec![None; speakers.len()];
 
     for (i, speaker) in speakers.iter().enumerate() {
         decided[i] = format_role(&call, speaker)?
             .map(|r| (r, RoleSource::Format))
             .or_else(|| cli_role(speaker, hints).map(|r| (r, RoleSource::Cli)))
             .or_else(|| alias_role(speaker, hints).map(|r| (r, RoleSource::Alias)))
-            .map(|(r, s)| (r, s, None));
+            .map(|(role, source)| Decision::sure(role, source));
     }
 
     let unmapped: Vec<usize> = (0..speakers.len()).filter(|&i| decided[i].is_none()).collect();
-    let agent_taken = decided.iter().flatten().any(|d| d.0 == Role::Agent);
-    let customer_taken = decided.iter().flatten().any(|d| d.0 == Role::Customer);
+    let agent_taken = decided.iter().flatten().any(|d| d.role == Role::Agent);
+    let customer_taken = decided.iter().flatten().any(|d| d.role == Role::Customer);
     if !unmapped.is_empty() {
         if agent_taken {
             // A call has one agent side; anyone else is on the customer's side.
             for &i in &unmapped {
-                decided[i] = Some((Role::Customer, RoleSource::Remaining, None));
+                decided[i] = Some(Decision::sure(Role::Customer, RoleSource::Remaining));
             }
         } else if customer_taken && unmapped.len() == 1 {
-            decided[unmapped[0]] = Some((Role::Agent, RoleSource::Remaining, None));
+            decided[unmapped[0]] = Some(Decision::sure(Role::Agent, RoleSource::Remaining));
         } else {
             infer(&call, &speakers, &unmapped, hints, &mut decided);
         }
@@ -107,7 +107,14 @@ pub fn assign_roles(call: RawCall, hints: &RoleHints) -> Result<Transcript, Inpu
         .iter()
         .zip(&decided)
         .map(|(s, d)| {
-            d.map(|(role, source, evidence_score)| SpeakerRole { speaker: s.to_string(), role, source, evidence_score })
+            d.clone().map(|d| SpeakerRole {
+                speaker: s.to_string(),
+                role: d.role,
+                source: d.source,
+                evidence_score: d.score,
+                confidence: d.confidence,
+                evidence: d.evidence,
+            })
         })
         .collect();
     let roles = match roles {
@@ -251,90 +258,60 @@ fn alias_matches(label: &str, alias: &str) -> bool {
     digits || (letter && (separated || alias_ends_cjk))
 }
 
-/// Gives the agent role to the clearly most agent-like unmapped speaker; the others become
-/// customers. Leaves everything unmapped when no speaker stands out.
-fn infer(
-    call: &RawCall,
-    speakers: &[String],
-    unmapped: &[usize],
-    hints: &RoleHints,
-    decided: &mut [Option<(Role, RoleSource, Option<f64>)>],
-) {
-    let script: Vec<String> = hints.script_lines.iter().map(|l| squash(l)).filter(|l| l.chars().count() >= 2).collect();
-    let scores: Vec<(usize, f64)> = unmapped
-        .iter()
-        .map(|&i| {
-            let texts: Vec<&str> =
-                call.turns.iter().filter(|t| t.speaker == speakers[i]).map(|t| t.text.as_str()).collect();
-            (i, agent_score(&texts, hints, &script))
-        })
-        .collect();
-    let best = scores.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
-    let winners = scores.iter().filter(|s| s.1 == best).count();
-    if best <= 0.0 || winners != 1 {
+/// How one speaker's role was decided.
+#[derive(Clone, Debug)]
+struct Decision {
+    role: Role,
+    source: RoleSource,
+    score: Option<f64>,
+    confidence: Option<f64>,
+    evidence: Vec<String>,
+}
+
+impl Decision {
+    /// A role the labels, the command line or the format fixed: nothing to weigh.
+    fn sure(role: Role, source: RoleSource) -> Decision {
+        Decision { role, source, score: None, confidence: None, evidence: Vec::new() }
+    }
+}
+
+/// Gives the agent role to the most agent-like unmapped speaker (see [`role_evidence`]); the
+/// others become customers, and every one of them records the assignment's confidence (the
+/// margin over the next speaker). Leaves everything unmapped when nobody stands out at all
+/// (no evidence, or an exact tie).
+fn infer(call: &RawCall, speakers: &[String], unmapped: &[usize], hints: &RoleHints, decided: &mut [Option<Decision>]) {
+    let script: Vec<String> =
+        hints.script_lines.iter().map(|l| role_evidence::squash(l)).filter(|l| l.chars().count() >= 2).collect();
+    let cues: Vec<String> =
+        hints.agent_cues.iter().map(|c| role_evidence::squash(c)).filter(|c| !c.is_empty()).collect();
+    let labels: Vec<&str> = unmapped.iter().map(|&i| speakers[i].as_str()).collect();
+    let evidence = role_evidence::weigh(call, &labels, &role_evidence::RubricEvidence { cues: &cues, script: &script });
+    let best = evidence.iter().map(|e| e.score).fold(f64::NEG_INFINITY, f64::max);
+    let winners = evidence.iter().filter(|e| e.score == best).count();
+    let anything = evidence.iter().any(|e| e.score != 0.0);
+    if winners != 1 || !anything {
         return;
     }
-    for &(i, score) in &scores {
-        let role = if score == best { Role::Agent } else { Role::Customer };
-        decided[i] = Some((role, RoleSource::Inferred, Some(score)));
-    }
-}
-
-/// `(我是|这里是|我这边是|我叫|我们是)` — what follows within 12 characters is checked for a
-/// name or an organisation.
-static SELF_INTRO: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"我这边是|这里是|我们是|我是|我叫|(?i:this is|calling from)").expect("valid regex"));
-/// Words that mark an organisation or an agent's job title right after a self-introduction.
-const ORG_WORDS: &[&str] = &[
-    "公司",
-    "银行",
-    "集团",
-    "中心",
-    "营业厅",
-    "客服",
-    "顾问",
-    "经理",
-    "专员",
-    "工号",
-    "bank",
-    "company",
-    "support",
-    "service",
-    "team",
-];
-/// Confirming who picked up is what the caller does.
-static ASKS_WHO: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"请问(?:您)?是.{0,6}(?:先生|女士|小姐)").expect("valid regex"));
-
-/// How agent-like a speaker's turns are: +3 per cue phrase present, +2 for a self-introduction,
-/// +1 for asking whether this is Mr/Ms X, + 3 × the best similarity of a turn to a script line.
-/// Rounded to 3 decimals so results are stable byte for byte.
-fn agent_score(texts: &[&str], hints: &RoleHints, script: &[String]) -> f64 {
-    let all = texts.join("\n").to_lowercase();
-    let cues: Vec<String> =
-        hints.agent_cues.iter().map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()).collect();
-    let cue_hits = cues.iter().filter(|c| all.contains(c.as_str())).count();
-    let intro = SELF_INTRO.find_iter(&all).any(|m| {
-        if m.as_str() == "我叫" {
-            return true;
-        }
-        let window: String = all.get(m.end()..).unwrap_or_default().chars().take(12).collect();
-        ORG_WORDS.iter().any(|w| window.contains(w)) || cues.iter().any(|c| window.contains(c.as_str()))
-    });
-    let asks = ASKS_WHO.is_match(&all);
-    let similarity = texts
+    // A lone unmapped speaker competes with "nobody is the agent" (score 0).
+    let runner_up = evidence
         .iter()
-        .map(|t| squash(t))
-        .filter(|t| t.chars().count() >= 2)
-        .flat_map(|t| script.iter().map(move |l| strsim::sorensen_dice(&t, l)))
-        .fold(0.0, f64::max);
-    let score = 3.0 * cue_hits as f64 + if intro { 2.0 } else { 0.0 } + if asks { 1.0 } else { 0.0 } + 3.0 * similarity;
-    (score * 1000.0).round() / 1000.0
-}
-
-/// Letters and digits only, lowercased: punctuation and spacing differ between ASR and scripts.
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+        .map(|e| e.score)
+        .filter(|&s| s != best)
+        .fold(if evidence.len() == 1 { 0.0 } else { f64::NEG_INFINITY }, f64::max);
+    if best <= runner_up {
+        return;
+    }
+    let confidence = role_evidence::confidence(best - runner_up);
+    for (&i, e) in unmapped.iter().zip(evidence) {
+        let role = if e.score == best { Role::Agent } else { Role::Customer };
+        decided[i] = Some(Decision {
+            role,
+            source: RoleSource::Inferred,
+            score: Some(e.score),
+            confidence: Some(confidence),
+            evidence: e.items,
+        });
+    }
 }
 
 #[cfg(test)]
@@ -450,7 +427,32 @@ mod tests {
         let c = call(&[("spk0", "喂"), ("spk1", "您好，我这边是某某银行的客服专员，请问是王女士吗")]);
         let t = assign_roles(c, &RoleHints::default()).unwrap();
         assert_eq!(summary(&t)[1], ("spk1".into(), Role::Agent, RoleSource::Inferred));
-        assert_eq!(t.roles[1].evidence_score, Some(3.0));
+        // A self-introduction naming a bank (+2), asking for Ms Wang (+1), addressing her by
+        // surname (+1.5): against a bare 喂, sure.
+        assert_eq!(t.roles[1].evidence_score, Some(4.5));
+        assert_eq!(t.roles[0].evidence_score, Some(0.0));
+        assert_eq!(t.roles[1].confidence, Some(0.68));
+        assert_eq!(t.roles[0].confidence, t.roles[1].confidence);
+        assert!(t.roles[1].evidence.iter().any(|e| e.contains("introduces self")), "{:?}", t.roles[1].evidence);
+        assert_eq!(crate::transcript::role_warning(&t.roles), None);
+    }
+
+    /// Issue 17: a decision on nearly nothing is still made, but says it is unsure; labels
+    /// decided by aliases are sure (no confidence at all).
+    #[test]
+    fn a_near_tie_is_decided_with_a_warning() {
+        let c = call(&[("SPEAKER 1", "喂"), ("SPEAKER 2", "嗯_你说"), ("SPEAKER 1", "我的卡好像有点问题")]);
+        let t = assign_roles(c, &RoleHints::default()).unwrap();
+        assert_eq!(summary(&t)[1], ("SPEAKER 2".into(), Role::Agent, RoleSource::Inferred));
+        let conf = crate::transcript::role_confidence(&t.roles).unwrap();
+        assert!(conf < 0.2, "{conf}");
+        let w = crate::transcript::role_warning(&t.roles).unwrap();
+        assert!(w.starts_with("roles are a near-tie (confidence 0.12)"), "{w}");
+        assert!(w.contains("\"SPEAKER 2\" was taken for the agent") && w.contains("--agent SPEAKER 2"), "{w}");
+
+        let t = assign_roles(call(&[("客户", "喂"), ("坐席", "您好")]), &RoleHints::default()).unwrap();
+        assert_eq!(crate::transcript::role_confidence(&t.roles), None);
+        assert_eq!(crate::transcript::role_warning(&t.roles), None);
     }
 
     #[test]
