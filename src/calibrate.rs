@@ -69,6 +69,7 @@
 use crate::eval::result::{CallResult, Verdict};
 use crate::rubric::CompiledRubric;
 use crate::rubric::model::Severity;
+use crate::transcript::Role;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -103,9 +104,35 @@ pub struct Label {
     /// The major and critical codes expected (a set).
     #[serde(default)]
     pub codes: Option<BTreeSet<String>>,
+    /// Which speaker label is the agent (and which the customer), for calls whose labels are
+    /// generic: compared with the roles callqa decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<RoleLabel>,
     /// Where the label was read (`file` or `file:line`), for messages.
     #[serde(skip)]
     pub origin: String,
+}
+
+/// The reviewer's roles: `{"agent": "SPEAKER 2", "customer": "SPEAKER 1"}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleLabel {
+    /// The speaker label that is the agent.
+    pub agent: String,
+    /// The speaker label that is the customer, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+}
+
+/// Agreement on who is the agent, over the calls whose labels say it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RolesAgreement {
+    /// Calls with labelled roles.
+    pub n: u64,
+    /// Calls where callqa's agent (and customer, when labelled) is the reviewer's.
+    pub agree: u64,
+    /// `agree / n`.
+    pub accuracy: Option<f64>,
 }
 
 /// A label file that could not be read, with where and why.
@@ -562,6 +589,9 @@ pub struct CalibrationReport {
     pub steps_overall: Metrics,
     /// Major and critical codes.
     pub codes: CodesAgreement,
+    /// Who is the agent, when the labels say it (`roles`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roles: Option<RolesAgreement>,
     /// Calls where the reviewer and callqa differ, in label order.
     pub disagreements: Vec<Disagreement>,
     /// Things that make the comparison partial (unknown step ids, criteria callqa did not judge).
@@ -631,6 +661,7 @@ pub fn compare(labels: &[Label], calls: &[CallResult], rubric: &CompiledRubric) 
     let mut disagreements = Vec::new();
     let mut unscored = Vec::new();
     let mut matched = 0u64;
+    let (mut roles_n, mut roles_agree) = (0u64, 0u64);
 
     for label in labels {
         let Some(call) = by_id.get(label.call_id.as_str()).copied() else {
@@ -645,6 +676,20 @@ pub fn compare(labels: &[Label], calls: &[CallResult], rubric: &CompiledRubric) 
             verdict.add(v.as_str(), call.verdict.as_str());
             if v != call.verdict {
                 differ("verdict".into(), v.as_str().into(), call.verdict.as_str().into());
+            }
+        }
+        if let Some(want) = &label.roles {
+            roles_n += 1;
+            let agents: Vec<&str> =
+                call.roles.iter().filter(|r| r.role == Role::Agent).map(|r| r.speaker.as_str()).collect();
+            let customer_ok = want
+                .customer
+                .as_ref()
+                .is_none_or(|c| call.roles.iter().any(|r| &r.speaker == c && r.role == Role::Customer));
+            if agents == [want.agent.as_str()] && customer_ok {
+                roles_agree += 1;
+            } else {
+                differ("roles".into(), format!("agent {}", want.agent), format!("agent {}", agents.join(", ")));
             }
         }
         if let Some(e) = &label.end_condition {
@@ -801,6 +846,11 @@ pub fn compare(labels: &[Label], calls: &[CallResult], rubric: &CompiledRubric) 
             exact_rate: (codes_n > 0).then(|| round4(codes_exact as f64 / codes_n as f64)),
             per_code,
         },
+        roles: (roles_n > 0).then(|| RolesAgreement {
+            n: roles_n,
+            agree: roles_agree,
+            accuracy: Some(round4(roles_agree as f64 / roles_n as f64)),
+        }),
         disagreements,
         warnings,
     }
@@ -829,6 +879,12 @@ pub fn min_agreement_failures(report: &CalibrationReport, min: f64) -> Vec<Strin
     check("end condition".into(), &report.end_condition);
     for c in &report.criteria {
         check(format!("criterion {}", c.id), &c.metrics);
+    }
+    if let Some(r) = &report.roles
+        && let Some(a) = r.accuracy
+        && a + 1e-9 < min
+    {
+        out.push(format!("roles: agreement {a:.3} ({}/{}) is below {min:.3}", r.agree, r.n));
     }
     out
 }
@@ -868,6 +924,19 @@ fn overview_rows(r: &CalibrationReport) -> Vec<Vec<String>> {
         rows.push(metric_row(format!("criterion {}", c.id), &c.metrics));
     }
     rows.push(metric_row("steps, all (positive: covered)".into(), &r.steps_overall));
+    if let Some(roles) = &r.roles {
+        let none = || "–".to_string();
+        rows.push(vec![
+            "roles (who is the agent)".into(),
+            roles.n.to_string(),
+            roles.agree.to_string(),
+            num(roles.accuracy),
+            none(),
+            none(),
+            none(),
+            none(),
+        ]);
+    }
     rows.push(vec![
         "codes, exact set".into(),
         r.codes.n.to_string(),
