@@ -86,8 +86,15 @@ proptest! {
     fn analyze_offsets_in_bounds(text in any_text(150)) {
         let a = ANALYZER.analyze(&text);
         check_analyzed(&text, &a);
-        // Tokens are jieba's plain cut of the normalized text.
-        prop_assert_eq!(&a.tokens, &ANALYZER.segment(&a.norm.text));
+        // Tokens are jieba's plain cut of the normalized text, cut apart at ASR marks (`_`,
+        // `[UNK]`): no token crosses one, and each is a word boundary.
+        if a.norm.breaks.is_empty() {
+            prop_assert_eq!(&a.tokens, &ANALYZER.segment(&a.norm.text));
+        }
+        for &b in &a.norm.breaks {
+            prop_assert!(a.is_boundary(b), "break {} is no boundary", b);
+            prop_assert!(a.tokens.iter().all(|t| t.end <= b || t.start >= b), "a token crosses break {}", b);
+        }
         for p in 0..=a.norm.len() + 1 {
             let _ = is_negated(&a, p);
             if let Some((s, e)) = a.clause_at(p) {
