@@ -10,10 +10,12 @@ use serde_json::Value;
 const RUBRIC: &str = "rubrics/inbound-service.toml";
 
 /// Agreements on the held-out `fixtures/inbound/test` split (16 calls, written before the rubric
-/// and never read while writing or tuning it), measured once when the rubric was committed (at
-/// 7981e77: roles 16/16, verdicts 15/16, end conditions 13/16 — below issue 17's 0.90 for the
-/// end condition, and not tuned afterwards): a change that lowers any of them fails.
-const TEST_FLOOR: &[(&str, u64)] = &[("roles", 16), ("verdict", 15), ("end_condition", 13), ("style", 16)];
+/// and never read while writing or tuning it), measured when the rubric was committed — roles
+/// 16/16, verdicts 15/16, end conditions 13/16 — and again after the rebase onto 9427e42 (a
+/// wrong or missing answer always fails `answers`), which turned one more pass into a fail:
+/// verdicts 14/16. Below issue 17's 0.90 for both, and not tuned afterwards: a change that
+/// lowers any of them fails.
+const TEST_FLOOR: &[(&str, u64)] = &[("roles", 16), ("verdict", 14), ("end_condition", 13), ("style", 16)];
 
 /// On the dev split (24 calls, tuned on) every verdict, end condition and role agrees.
 const DEV_FLOOR: &[(&str, u64)] = &[("roles", 24), ("verdict", 24), ("end_condition", 24), ("steps", 24)];
