@@ -77,7 +77,8 @@ fn a_missing_include_names_the_lists_that_exist_and_nothing_else() {
     assert!(err.starts_with("hotline.toml:1:12: cannot read the included file `common/compliance.toml`"), "{err}");
     assert!(
         err.contains(
-            "common/advertising-law.toml, common/call-flow.toml, common/privacy.toml, common/sales-conduct.toml"
+            "common/advertising-law.toml, common/call-centre.toml, common/call-flow.toml, common/privacy.toml, \
+             common/sales-conduct.toml"
         ),
         "{err}"
     );
