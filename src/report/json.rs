@@ -13,6 +13,9 @@
 //! - `span` is `[start, end)` in **characters** (not bytes) of that turn's original text.
 //! - `score: null` / `passed: null` mean not applicable.
 //! - `severity` is `critical` (auto-fail), `major`, `minor` or `info`.
+//! - `roles` says how each speaker's role was decided; when roles were inferred from what the
+//!   speakers said, each also has `evidence_score`, `confidence` and `evidence`, and the call
+//!   has `role_confidence` (0..1) and, below 0.5, `role_warning` (both absent otherwise).
 //!
 //! - `shard` is there only in a part of a sharded run (`--shard 2/8`); `merge` requires the
 //!   parts of a sharded run to be shards 1..n of the same n, each once.
