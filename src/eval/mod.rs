@@ -49,8 +49,12 @@ pub fn evaluate(rubric: &CompiledRubric, transcript: &Transcript) -> CallResult 
     applicable.extend(answers_out.applicable.iter().map(String::as_str));
     findings.extend(answers_out.findings);
     findings.sort_by(|a, b| (a.turn, a.span, &a.code, &a.rule).cmp(&(b.turn, b.span, &b.code, &b.rule)));
-    // One claim, one finding: the same code on the same characters is reported once.
-    findings.dedup_by(|b, a| a.code == b.code && a.turn == b.turn && a.span == b.span);
+    // One claim, one finding: the same code on the same characters is reported once. Missing
+    // steps are not claims: each missing required step is its own finding, even when several
+    // point at the same nearest turn.
+    findings.dedup_by(|b, a| {
+        a.code == b.code && a.turn == b.turn && a.span == b.span && (a.criterion != "steps" || a.rule == b.rule)
+    });
 
     let has_agent = transcript.turns.iter().any(|t| t.role == crate::transcript::Role::Agent);
     let mut criteria = Vec::new();

@@ -159,6 +159,8 @@ pub fn score(steps: &[StepResult], findings: &[Finding], minor_penalty: f64) -> 
 
 #[cfg(test)]
 mod tests {
+    use crate::eval::result::CallResult;
+
     /// A script whose clarifying question has no place in the order unless `ordered` says so.
     fn order_codes(ordered: bool) -> Vec<String> {
         let rubric = format!(
@@ -175,5 +177,50 @@ mod tests {
     fn an_unordered_step_neither_jumps_nor_is_jumped() {
         assert_eq!(order_codes(true), vec![super::OUT_OF_ORDER.to_string()]);
         assert!(order_codes(false).is_empty());
+    }
+
+    /// A dental clinic's reminder call: three required steps, none of which the agent says.
+    const CLINIC: &str = r#"
+[rubric]
+id = "clinic"
+version = "1"
+
+[roles]
+agent = ["前台"]
+customer = ["患者"]
+
+[[steps]]
+id = "confirm_time"
+cues = { any = ["明天上午", "预约时间"] }
+
+[[steps]]
+id = "bring_card"
+cues = { any = ["带上医保卡", "医保卡"] }
+
+[[steps]]
+id = "fasting"
+cues = { any = ["空腹"] }
+"#;
+
+    fn score(call: &str) -> CallResult {
+        let rubric = crate::rubric::from_str("clinic.toml", CLINIC).unwrap();
+        let engine = crate::Engine::new(rubric, crate::Options::default());
+        engine.score_bytes("call.txt", call.as_bytes()).remove(0).unwrap()
+    }
+
+    #[test]
+    fn each_missing_required_step_is_its_own_finding() {
+        // All three steps are missing and their nearest turn is the same one: three findings,
+        // one per step, not one.
+        let r = score("前台：您好，这里是城东口腔。\n患者：嗯。\n");
+        let missing: Vec<&str> =
+            r.findings.iter().filter(|f| f.code == super::MISSING).map(|f| f.rule.as_str()).collect();
+        assert_eq!(missing, vec!["steps.bring_card", "steps.confirm_time", "steps.fasting"]);
+        assert!(r.findings.iter().filter(|f| f.code == super::MISSING).all(|f| f.turn == 0));
+        // One step said: the other two are still reported separately.
+        let r = score("前台：您好，提醒您明天上午的预约时间。\n患者：好。\n");
+        let missing: Vec<&str> =
+            r.findings.iter().filter(|f| f.code == super::MISSING).map(|f| f.rule.as_str()).collect();
+        assert_eq!(missing, vec!["steps.bring_card", "steps.fasting"]);
     }
 }

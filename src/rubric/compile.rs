@@ -645,9 +645,15 @@ pub(crate) fn compile_with(file: RubricFile, path: &str, source: &str, base: imp
     let models = ModelSet::new(&c.models);
     let mut sets = Vec::with_capacity(4);
     let mut phrase_text = Vec::with_capacity(4);
+    // Two-character domain words (李明, 套餐) are matched by homophone too.
+    let domain: Vec<String> = words
+        .iter()
+        .map(|w| normalize(w).text)
+        .filter(|w| w.chars().count() == 2 && w.chars().all(crate::text::normalize::is_han))
+        .collect();
     for (i, b) in builders.into_iter().enumerate() {
         let opts = PhraseOptions { homophones: i / 2 == 1, fuzzy: i % 2 == 1 };
-        sets.push(PhraseSet::new(&b.patterns, opts));
+        sets.push(PhraseSet::with_domain_words(&b.patterns, opts, &domain));
         phrase_text.push(b.texts);
     }
 

@@ -44,7 +44,8 @@ pub struct Hit {
 /// Which approximate passes a [`PhraseSet`] runs besides exact matching.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PhraseOptions {
-    /// Pinyin homophones, for patterns of ≥3 Han characters.
+    /// Pinyin homophones, for patterns of ≥3 Han characters (and two-character domain words,
+    /// [`PhraseSet::with_domain_words`]).
     pub homophones: bool,
     /// Edit-distance matches, for patterns of ≥4 characters.
     pub fuzzy: bool,
@@ -87,6 +88,14 @@ impl PhraseSet {
     /// id; patterns that normalize to nothing are ignored. Patterns are plain text: they need
     /// no segmenter (word boundaries are checked on the turn).
     pub fn new(patterns: &[(String, u32)], opts: PhraseOptions) -> PhraseSet {
+        PhraseSet::with_domain_words(patterns, opts, &[])
+    }
+
+    /// [`PhraseSet::new`], where the two-character words of `domain` (the rubric's dictionary
+    /// and persona names, normalized) also match by pinyin homophone: ASR writes 李鸣 for the
+    /// persona's 李明 and 套参 for 套餐, while a two-character homophone of an arbitrary word
+    /// would be too loose a match to allow everywhere.
+    pub fn with_domain_words(patterns: &[(String, u32)], opts: PhraseOptions, domain: &[String]) -> PhraseSet {
         let mut texts: Vec<String> = Vec::new();
         let mut ids: Vec<Vec<u32>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
@@ -113,7 +122,8 @@ impl PhraseSet {
         let mut fuzzy_bigrams: PairMap<Vec<(u32, u32)>> = PairMap::default();
         for (k, t) in texts.iter().enumerate() {
             let chars: Vec<char> = t.chars().collect();
-            if opts.homophones && chars.len() >= HOMOPHONE_MIN_LEN {
+            let long_enough = chars.len() >= HOMOPHONE_MIN_LEN || (chars.len() == 2 && domain.contains(t));
+            if opts.homophones && long_enough {
                 let ks = keys(&chars);
                 if ks.iter().all(|&x| x != 0) {
                     key_patterns.push(ks.iter().flat_map(|x| x.to_be_bytes()).collect());
@@ -473,6 +483,21 @@ mod tests {
         // Homophones off.
         let plain = set(&[("长江移动", 1)], PhraseOptions::default());
         assert!(found(&plain, "长江一动").is_empty());
+    }
+
+    #[test]
+    fn two_character_domain_words_match_by_homophone() {
+        let p: Vec<(String, u32)> =
+            [("李明", 1), ("套餐", 2), ("泄露", 3)].iter().map(|&(t, i)| (t.to_string(), i)).collect();
+        let domain = vec!["李明".to_string(), "套餐".to_string()];
+        let ps = PhraseSet::with_domain_words(&p, ALL, &domain);
+        assert_eq!(found(&ps, "我是顾问李鸣"), vec![("李鸣".to_string(), 1, MatchKind::Homophone, false)]);
+        assert_eq!(found(&ps, "新的套参"), vec![("套参".to_string(), 2, MatchKind::Homophone, false)]);
+        // A two-character word the rubric does not name as a domain word stays exact only.
+        assert!(found(&ps, "不会泄漏").is_empty());
+        // Without homophones, nothing approximate.
+        let plain = PhraseSet::with_domain_words(&p, PhraseOptions::default(), &domain);
+        assert!(found(&plain, "我是顾问李鸣").is_empty());
     }
 
     #[test]
