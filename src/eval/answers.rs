@@ -6,7 +6,9 @@
 //! How a call is judged:
 //!
 //! 1. Every customer turn followed by an agent turn is cut into clauses at punctuation (not at
-//!    spaces, so an unpunctuated ASR turn stays one clause). A clause *asks* when it has
+//!    spaces), and a clause into the scopes a question can govern: a scope ends after a
+//!    sentence-final particle and before a topic connective (价格吧 | 还有流量够不够: the reply to
+//!    the agent's choice question is not asked about). A clause *asks* when it has
 //!    question grammar — `？`, a final 吗/呢/么, an A-not-A form (能不能, 有没有, 改回老套餐不),
 //!    a question word (多少, 怎么, 什么, 啥, 哪, 几, 为什么 …, not in 什么都 / 没什么 / 办个什么),
 //!    a lead-in (请问, 想问) or a worry (担心, 怕, 在意, 万一) — or matches `knowledge.questions`.
@@ -36,7 +38,7 @@ use super::result::{Finding, QuestionResult};
 use super::rules::{self, fill};
 use crate::rubric::compile::{CompiledCues, CompiledEntry, CompiledKnowledge, CompiledRule};
 use crate::rubric::model::{QuestionStatus, RuleKind};
-use crate::text::question::{asks, backchannel_key, contains, content, in_question, negator, units};
+use crate::text::question::{asks, backchannel_key, contains, content, in_question, negator, scopes, units};
 use crate::transcript::{Role, Transcript, Turn};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -200,7 +202,8 @@ pub fn evaluate(ctx: &CallContext) -> AnswersOutcome {
         }
         let statements = k.entries.iter().any(|e| e.statements && ctx.matches(&e.ask, t).is_some());
         let original = &ctx.transcript.turns[t].text;
-        for u in units(a) {
+        // A question governs its scope, not the whole clause (价格吧 | 还有流量够不够).
+        for u in units(a).into_iter().flat_map(|u| scopes(a, u)) {
             let (oa, ob) = a.norm.to_original(u.start, u.end);
             let grammar = asks(a, u.start, u.end, u.qmark);
             if oa >= ob || !(grammar.0 || statements || k.questions.is_some()) {
@@ -789,6 +792,37 @@ message = "未知问题：{question}"
         assert_eq!(u.len(), 2);
         assert!(!u[0].qmark);
         assert!(u[1].qmark);
+    }
+
+    #[test]
+    fn a_question_governs_its_scope_not_the_whole_clause() {
+        let scoped = |text: &str| -> Vec<(String, bool)> {
+            let a = analyzed(text);
+            units(&a)
+                .into_iter()
+                .flat_map(|u| scopes(&a, u))
+                .map(|u| (a.norm.chars[u.start..u.end].iter().collect(), asks(&a, u.start, u.end, u.qmark).0))
+                .collect()
+        };
+        // The reply to a choice question, then a question of its own (ASR: no punctuation).
+        assert_eq!(scoped("价格吧还有流量够不够"), vec![("价格吧".into(), false), ("还有流量够不够".into(), true)]);
+        assert_eq!(scoped("能退吗 多少钱"), vec![("能退吗".into(), true), ("多少钱".into(), true)]);
+        // One scope: the particle ends the clause, the connective opens it, or a side is too short.
+        assert_eq!(scoped("还有流量够不够？"), vec![("还有流量够不够".into(), true)]);
+        assert_eq!(scoped("好吧"), vec![("好吧".into(), false)]);
+        assert_eq!(scoped("我还有个问题"), vec![("我还有个问题".into(), false)]);
+    }
+
+    #[test]
+    fn the_reply_to_the_agents_choice_question_is_not_a_question() {
+        // 您更在意价格还是网速？ → 价格吧还有网速快不快: the price is answered two turns earlier,
+        // so only the speed question is judged, and it is answered.
+        let r = score(
+            BROADBAND,
+            "王芳：您好，包年一年1200元。\n客户：嗯。\n王芳：您更在意价格还是网速？\n客户：价格吧还有网速快不快\n\
+             王芳：包年是500M光纤。\n",
+        );
+        assert_eq!(statuses(&r), vec![(3, Some("speed"), "answered", Some(4))]);
     }
 
     #[test]

@@ -70,6 +70,57 @@ pub(crate) fn units(a: &Analyzed) -> Vec<Unit> {
         .collect()
 }
 
+/// Words that open a new topic inside an unpunctuated clause (价格吧还有流量够不够): a question
+/// after one does not govern what came before it.
+pub(crate) const CONNECTIVES: &[&str] = &["还有", "另外", "而且", "再就是", "再有", "然后", "顺便", "顺便问"];
+
+/// Sentence-final particles: a clause that goes on after one (价格吧 流量够不够, 能退吗 多少钱)
+/// has started another.
+const FINAL_PARTICLES: &[&str] = &["吧", "吗", "呢", "啊", "呀", "嘛"];
+
+/// The scopes of a clause: the stretches a question can govern. An ASR turn without
+/// punctuation, or a clause joined by a connective, holds several (价格吧 | 还有流量够不够):
+/// a scope ends after a sentence-final particle and before a topic connective, when both sides
+/// keep at least two content characters. Only the last scope keeps the clause's `？`.
+pub(crate) fn scopes(a: &Analyzed, u: Unit) -> Vec<Unit> {
+    let c = &a.norm.chars;
+    let from = a.tokens.partition_point(|t| t.start < u.start);
+    let to = a.tokens.partition_point(|t| t.end <= u.end);
+    let enough = |s: usize, e: usize| content(&c[s..e]).len() >= 2;
+    let mut cuts: Vec<usize> = Vec::new();
+    for t in &a.tokens[from..to.max(from)] {
+        let word: String = c[t.start..t.end].iter().collect();
+        let cut = if FINAL_PARTICLES.contains(&word.as_str()) {
+            t.end
+        } else if CONNECTIVES.contains(&word.as_str()) {
+            t.start
+        } else {
+            continue;
+        };
+        let last = cuts.last().copied().unwrap_or(u.start);
+        if cut > last && enough(last, cut) && enough(cut, u.end) {
+            cuts.push(cut);
+        }
+    }
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut start = u.start;
+    for &cut in &cuts {
+        out.push(Unit { start, end: cut, qmark: false });
+        start = cut;
+    }
+    out.push(Unit { start, end: u.end, qmark: u.qmark });
+    // Trim the spaces a cut leaves at the edges.
+    for x in &mut out {
+        while x.start < x.end && c[x.start].is_whitespace() {
+            x.start += 1;
+        }
+        while x.end > x.start && c[x.end - 1].is_whitespace() {
+            x.end -= 1;
+        }
+    }
+    out
+}
+
 /// The ranges of `chars` between the characters `is_break` accepts, spaces trimmed, empty ones
 /// dropped (clauses at clause punctuation, sentences at sentence ends).
 pub(crate) fn split_trimmed(chars: &[char], is_break: impl Fn(char) -> bool) -> Vec<(usize, usize)> {
