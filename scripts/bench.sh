@@ -14,9 +14,11 @@
 # same inputs right after this one, and report both, so that a change is compared with the code
 # before it under the same load), --crosswoz (mix in 10% CrossWOZ dialogues from
 # ../shared/corpora/crosswoz/test_compact.jsonl; off by default so the corpus is the same on
-# every machine), --nice (Linux, root: run in a new session whose scheduler autogroup gets
-# nice -19, so that on a machine shared with other work the benchmark still gets both cores;
-# plain `nice` does not help across sessions when kernel.sched_autogroup_enabled=1).
+# every machine), --profile P (the cargo profile to build and time: release, or profiling for
+# the same code with symbols, to profile what is measured), --nice (Linux, root: run in a new
+# session whose scheduler autogroup gets nice -19, so that on a machine shared with other work
+# the benchmark still gets both cores; plain `nice` does not help across sessions when
+# kernel.sched_autogroup_enabled=1).
 #
 # Needs GNU time at /usr/bin/time for peak RSS; when it is missing this script installs the
 # Debian package `time` with apt-get (root only). Uses hyperfine for cold start when it is on
@@ -36,6 +38,7 @@ BIG_MB=1024
 CROSSWOZ=0
 NICE=0
 BASELINE=""
+PROFILE=release
 ARGS=("$@")
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -47,7 +50,8 @@ while [ $# -gt 0 ]; do
         --crosswoz) CROSSWOZ=1; shift ;;
         --nice) NICE=1; shift ;;
         --baseline) BASELINE="$2"; shift 2 ;;
-        -h | --help) sed -n '2,27p' "$SELF"; exit 0 ;;
+        --profile) PROFILE="$2"; shift 2 ;;
+        -h | --help) sed -n '2,28p' "$SELF"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -66,11 +70,11 @@ fi
 
 OUT=target/bench
 mkdir -p "$OUT"
-echo "bench: building release binary and examples" >&2
-cargo build --release --quiet --bin callqa --example gen_corpus --example bare_jieba
-BIN=target/release/callqa
-GEN=target/release/examples/gen_corpus
-BARE=target/release/examples/bare_jieba
+echo "bench: building the $PROFILE binary and examples" >&2
+cargo build --profile "$PROFILE" --quiet --bin callqa --example gen_corpus --example bare_jieba
+BIN=target/$PROFILE/callqa
+GEN=target/$PROFILE/examples/gen_corpus
+BARE=target/$PROFILE/examples/bare_jieba
 
 CW_ARGS=()
 CW_NOTE=""
