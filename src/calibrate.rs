@@ -1034,7 +1034,11 @@ pub fn write_table(report: &CalibrationReport, out: &mut dyn Write) -> io::Resul
     if report.disagreements.is_empty() {
         writeln!(out, "no disagreements")?;
     } else {
-        writeln!(out, "disagreements ({} calls)", report.disagreements.len())?;
+        writeln!(
+            out,
+            "disagreements ({})",
+            crate::report::wording::count(report.disagreements.len(), "call", "calls")
+        )?;
         for d in &report.disagreements {
             writeln!(out, "{} ({})", d.call_id, d.source)?;
             for x in &d.differences {

@@ -15,11 +15,11 @@ use std::path::{Path, PathBuf};
 mod progress;
 mod rubric_cmd;
 
-const EXIT_CODES: &str = "Exit codes:\n  0  success (and the gate held)\n  1  the gate failed: quality below the bar\n  2  usage, rubric or input error";
+mod help;
 
 /// Audit phone-call transcripts against a script rubric.
 #[derive(Parser, Debug)]
-#[command(name = "callqa", version, about, after_help = EXIT_CODES)]
+#[command(name = "callqa", version, about, after_help = help::CALLQA)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,31 +28,34 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Score calls: steps covered, findings with evidence, verdict per call.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = help::SCORE)]
     Score(ScoreArgs),
     /// Score calls and write results.json, calls.csv, summary.md, junit.xml and report.html to a
     /// directory.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = help::REPORT)]
     Report(ReportArgs),
     /// Check a results.json against thresholds and a baseline; exit 1 when the gate fails.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = help::GATE)]
     Gate(GateArgs),
-    /// Compare two results.json files: flipped calls, new and resolved findings.
+    /// Compare two results.json files: flipped calls, new and resolved findings (no verdict).
+    #[command(after_help = help::COMPARE)]
     Compare(CompareArgs),
     /// Merge parts (results.json of shards, JSON Lines result streams) into the results of one run
     /// over everything.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = help::MERGE)]
     Merge(MergeArgs),
     /// Explain one call turn by turn: every finding with the characters underlined, the rule and
     /// its rubric line, and for every missed step the nearest candidate turn.
+    #[command(after_help = help::EXPLAIN)]
     Explain(ExplainArgs),
     /// List the finding codes, or show the documentation of one (`callqa rules OP001`).
+    #[command(after_help = help::RULES)]
     Rules(RulesArgs),
     /// Measure agreement with human QA labels: per criterion, step, verdict and end condition.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = help::CALIBRATE)]
     Calibrate(CalibrateArgs),
-    /// Work with rubric files.
-    #[command(subcommand)]
+    /// Work with rubric files: new, check, test, lint, schema.
+    #[command(subcommand, after_help = help::RUBRIC)]
     Rubric(rubric_cmd::RubricCommand),
 }
 
@@ -91,6 +94,8 @@ struct RulesArgs {
 struct CalibrateArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    threads: ThreadArgs,
     /// Human QA labels: a JSON file (the fixtures' *.expect.json format), a directory of them,
     /// or a CSV file (see docs/calibrate.md).
     #[arg(long, value_name = "PATH")]
@@ -142,19 +147,9 @@ struct InputArgs {
     /// (counted in `errors`) instead of a result with a warning.
     #[arg(long)]
     strict_roles: bool,
-    /// Only evaluate shard i of n (by a hash of the call id), e.g. 2/3.
-    #[arg(long, value_name = "I/N")]
-    shard: Option<Shard>,
-    /// Aggregate per value of this meta field too (agent, team, prompt_version, date …).
-    #[arg(long, value_name = "FIELD")]
-    group_by: Option<String>,
     /// Exit 2 when any input could not be read (default: report it and go on).
     #[arg(long)]
     strict: bool,
-    /// Number of threads, 1 to 1024 (default: all cores); never more than the cores or the
-    /// inputs' calls can use.
-    #[arg(long, short = 'j', value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64))]
-    threads: Option<u16>,
     /// Show personal data (phone, ID and card numbers, e-mail, contact ids) in reports; by default
     /// it is masked.
     #[arg(long)]
@@ -172,6 +167,42 @@ struct InputArgs {
     /// Also mask matches of this regex in reports (repeatable).
     #[arg(long, value_name = "REGEX")]
     redact: Vec<String>,
+}
+
+/// Flags of the commands that score a whole batch into one result set (`score`, `report`).
+#[derive(Args, Debug, Default)]
+struct BatchArgs {
+    /// Only evaluate shard i of n (by a hash of the call id), e.g. 2/3.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// Aggregate per value of this meta field too (agent, team, prompt_version, date …); a
+    /// field that no call has is an error that lists the fields the calls have.
+    #[arg(long, value_name = "FIELD")]
+    group_by: Option<String>,
+}
+
+/// The thread count of the commands that score calls in parallel.
+#[derive(Args, Debug, Default)]
+struct ThreadArgs {
+    /// Number of threads, 1 to 1024 (default: all cores); never more than the cores or the
+    /// inputs' calls can use.
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64))]
+    threads: Option<u16>,
+}
+
+/// How a batch is run: the flags of [`BatchArgs`] and [`ThreadArgs`] a command has (the others
+/// keep their defaults).
+#[derive(Debug, Default, Clone, Copy)]
+struct Run<'a> {
+    threads: Option<u16>,
+    shard: Option<Shard>,
+    group_by: Option<&'a str>,
+}
+
+impl<'a> Run<'a> {
+    fn of(batch: &'a BatchArgs, threads: &ThreadArgs) -> Run<'a> {
+        Run { threads: threads.threads, shard: batch.shard, group_by: batch.group_by.as_deref() }
+    }
 }
 
 #[derive(Args, Debug, Default)]
@@ -222,12 +253,18 @@ enum Format {
     /// One line per input record, in input order: the call result, or an error record for a
     /// record that could not be read (for stream processors; see `merge`).
     Jsonl,
+    /// The aggregate, then one line per failing call with its top finding (for a big batch).
+    Summary,
 }
 
 #[derive(Args, Debug)]
 struct ScoreArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    batch: BatchArgs,
+    #[command(flatten)]
+    threads: ThreadArgs,
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -236,6 +273,10 @@ struct ScoreArgs {
     /// order (a pipe stage, e.g. Spark's `pipe()`; see examples/spark). Needs `--format jsonl -`.
     #[arg(long)]
     framed: bool,
+    /// With --format summary: list at most N failing calls, lowest score first (default 50; 0
+    /// lists every one).
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
     #[command(flatten)]
     gate: GateFlags,
 }
@@ -244,6 +285,10 @@ struct ScoreArgs {
 struct ReportArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    batch: BatchArgs,
+    #[command(flatten)]
+    threads: ThreadArgs,
     /// Directory to write the reports to (created if needed).
     #[arg(long, short)]
     out: PathBuf,
@@ -375,14 +420,24 @@ fn load_rubric(path: Option<&PathBuf>) -> Result<CompiledRubric> {
         None => rubric::default_rubric(),
     };
     loaded.map_err(|e| {
-        eprintln!("{e}");
+        print_rubric_errors(&e);
         Exit(2).into()
     })
 }
 
+/// Prints the problems of a rubric to stderr, each as an `error:` like every other error.
+fn print_rubric_errors(e: &callqa::rubric::error::RubricErrors) {
+    for problem in &e.0 {
+        eprintln!("error: {problem}");
+    }
+    if e.0.len() > 1 {
+        eprintln!("{} problems in the rubric", e.0.len());
+    }
+}
+
 /// Reads, scores and orders every input; input errors are printed to stderr.
-fn run_batch(args: &InputArgs) -> Result<Results> {
-    Ok(run_batch_with_rubric(args)?.0)
+fn run_batch(args: &InputArgs, run: Run) -> Result<Results> {
+    Ok(run_batch_with_rubric(args, run)?.0)
 }
 
 /// Reading options from the command line.
@@ -469,24 +524,26 @@ fn read_stdin(
 }
 
 /// [`run_batch`], also handing back the compiled rubric (so it is loaded once).
-fn run_batch_with_rubric(args: &InputArgs) -> Result<(Results, CompiledRubric)> {
+fn run_batch_with_rubric(args: &InputArgs, run: Run) -> Result<(Results, CompiledRubric)> {
     let rubric = load_rubric(args.rubric.as_ref())?;
     let engine = Engine::new(rubric, read_options(args));
     let (mut inputs, mut errors) = expand_inputs(args)?;
     let stdin = read_stdin(&mut inputs, &mut errors, engine.read_options())?;
-    let pool = thread_pool(args.threads, &inputs)?;
+    let pool = thread_pool(run.threads, &inputs)?;
     let progress = progress::Bar::for_inputs(&inputs);
-    let batch = pool.install(|| batch::score(&engine, &inputs, stdin.as_deref(), args.shard, &progress));
+    let batch = pool.install(|| batch::score(&engine, &inputs, stdin.as_deref(), run.shard, &progress));
     progress.finish();
-    if let Some(s) = args.shard {
+    if let Some(s) = run.shard {
         errors.retain(|e| s.contains(&e.source));
     }
     errors.extend(batch.errors);
-    let rubric_ref =
-        RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
+    let rubric_ref = RubricRef::of(&engine.rubric);
+    if let Some(field) = run.group_by {
+        check_group_by(field, batch.calls.iter().map(|c| &c.meta))?;
+    }
     let redactor = redactor(args, &engine.rubric)?;
-    let mut results = Results::masked(rubric_ref, batch.calls, errors, args.group_by.as_deref(), redactor.as_ref());
-    results.shard = args.shard;
+    let mut results = Results::masked(rubric_ref, batch.calls, errors, run.group_by, redactor.as_ref());
+    results.shard = run.shard;
     results.calls.iter().filter_map(role_warning_line).for_each(|w| eprintln!("{w}"));
     for e in &results.errors {
         eprintln!("error: {}", report::escape::terminal(&e.to_string()));
@@ -508,6 +565,72 @@ fn redactor(args: &InputArgs, rubric: &CompiledRubric) -> Result<Option<report::
     }
     let r = report::redact::Redactor::with_rubric(&args.redact, rubric).context("invalid --redact pattern")?;
     Ok(Some(r))
+}
+
+/// A `--group-by` field that no call has is a usage error (most likely a typo), listing the
+/// fields the calls do have. With no calls at all there is nothing to check.
+fn check_group_by<'m>(
+    field: &str,
+    metas: impl IntoIterator<Item = &'m std::collections::BTreeMap<String, String>>,
+) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut any_call = false;
+    for m in metas {
+        if m.contains_key(field) {
+            return Ok(());
+        }
+        any_call = true;
+        seen.extend(m.keys().map(String::as_str));
+    }
+    if !any_call {
+        return Ok(());
+    }
+    let fields: Vec<&str> = seen.into_iter().collect();
+    if fields.is_empty() {
+        bail!("--group-by {field}: no call has a `{field}` meta field (the calls have no meta fields)");
+    }
+    bail!(
+        "--group-by {field}: no call has a `{field}` meta field{}; the calls have: {}",
+        did_you_mean(field, fields.iter().copied()),
+        fields.join(", ")
+    )
+}
+
+/// ", did you mean `x`?" when one of `known` is a likely misspelling of `id`, else "".
+fn did_you_mean<'k>(id: &str, known: impl IntoIterator<Item = &'k str>) -> String {
+    known
+        .into_iter()
+        .map(|k| (strsim::levenshtein(id, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.chars().count() / 4))
+        .min()
+        .map_or(String::new(), |(_, k)| format!(" (did you mean `{k}`?)"))
+}
+
+/// A `min_criterion` id that the results do not have is a usage error that lists the valid
+/// ids, not a gate failure: a typo must not read as a quality problem.
+fn check_criteria(t: &Thresholds, flags: &GateFlags, results: &Results) -> Result<()> {
+    let known: Vec<&str> = results.aggregate.criteria.iter().map(|c| c.id.as_str()).collect();
+    if known.is_empty() {
+        // No call was scored: there is nothing to tell a typo from.
+        return Ok(());
+    }
+    for id in t.min_criterion.keys() {
+        if known.contains(&id.as_str()) {
+            continue;
+        }
+        let from = if flags.min_criterion.iter().any(|(i, _)| i == id) {
+            format!("--min-criterion {id}")
+        } else {
+            let config = flags.config.as_ref().map_or(String::new(), |p| format!(" in {}", p.display()));
+            format!("min_criterion.{id}{config}")
+        };
+        bail!(
+            "{from}: unknown criterion{}; the criteria are: {}",
+            did_you_mean(id, known.iter().copied()),
+            known.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// 2 when nothing could be scored, or with `--strict` when anything could not be read.
@@ -572,6 +695,7 @@ fn thresholds(flags: &GateFlags) -> Result<Option<Thresholds>> {
 /// Applies the gate (if any) and prints its outcome to `out`; Ok(true) when it held.
 fn apply_gate(results: &Results, flags: &GateFlags, out: &mut dyn Write) -> Result<Option<gate::Outcome>> {
     let Some(t) = thresholds(flags)? else { return Ok(None) };
+    check_criteria(&t, flags, results)?;
     let baseline = t.baseline.as_deref().map(read_results).transpose()?;
     if let (Some(b), Some(path)) = (&baseline, &t.baseline)
         && let Some(why) = gate::refuse_baseline(results, &t, b)
@@ -602,18 +726,56 @@ struct Batch {
 }
 
 impl Batch {
-    fn open(input: &InputArgs) -> Result<Batch> {
+    fn open(input: &InputArgs, run: Run) -> Result<Batch> {
         let rubric = load_rubric(input.rubric.as_ref())?;
         let engine = Engine::new(rubric, read_options(input));
         let (mut inputs, mut errors) = expand_inputs(input)?;
         let stdin = read_stdin(&mut inputs, &mut errors, engine.read_options())?;
         let redactor = redactor(input, &engine.rubric)?;
-        let rubric_ref =
-            RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
-        if let Some(s) = input.shard {
+        let rubric_ref = RubricRef::of(&engine.rubric);
+        if let Some(s) = run.shard {
             errors.retain(|e| s.contains(&e.source));
         }
         Ok(Batch { engine, inputs, errors, stdin, redactor, rubric_ref })
+    }
+}
+
+/// Watches a streamed batch for the `--group-by` field: the calls are gone when the batch ends,
+/// so whether any call had the field, and the fields the calls had until one did, are kept as
+/// they pass (the check of [`check_group_by`] on a collected batch).
+struct GroupByWatch<'a> {
+    field: Option<&'a str>,
+    calls: std::sync::atomic::AtomicUsize,
+    found: std::sync::atomic::AtomicBool,
+    fields: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
+}
+
+impl<'a> GroupByWatch<'a> {
+    fn new(field: Option<&'a str>) -> Self {
+        GroupByWatch { field, calls: Default::default(), found: Default::default(), fields: Default::default() }
+    }
+
+    /// Notes one call's meta fields (called on the scoring threads).
+    fn see(&self, meta: &std::collections::BTreeMap<String, String>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let Some(field) = self.field else { return };
+        self.calls.fetch_add(1, Relaxed);
+        if meta.contains_key(field) {
+            self.found.store(true, Relaxed);
+        } else if !self.found.load(Relaxed) {
+            let mut m = self.fields.lock().unwrap_or_else(|p| p.into_inner());
+            m.extend(meta.keys().map(|k| (k.clone(), String::new())));
+        }
+    }
+
+    /// A usage error when calls were seen and none had the field.
+    fn check(self) -> Result<()> {
+        let Some(field) = self.field else { return Ok(()) };
+        if self.calls.into_inner() == 0 || self.found.into_inner() {
+            return Ok(());
+        }
+        let fields = self.fields.into_inner().unwrap_or_else(|p| p.into_inner());
+        check_group_by(field, [&fields])
     }
 }
 
@@ -621,11 +783,14 @@ impl Batch {
 /// bounded however big the batch; the output is byte for byte what the collected path writes.
 fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     let input = &args.input;
-    let Batch { engine, inputs, mut errors, stdin, redactor, rubric_ref } = Batch::open(input)?;
-    let group_by = input.group_by.as_deref();
+    let run = Run::of(&args.batch, &args.threads);
+    let Batch { engine, inputs, mut errors, stdin, redactor, rubric_ref } = Batch::open(input, run)?;
+    let group_by = run.group_by;
+    let group_watch = GroupByWatch::new(group_by);
     let format = args.format;
     let rubric_for_lines = rubric_ref.clone();
     let prepare = |mut c: callqa::eval::result::CallResult| {
+        group_watch.see(&c.meta);
         // Masked before it is aggregated, as `report` and `merge` aggregate.
         if let Some(r) = &redactor {
             r.call(&mut c);
@@ -635,15 +800,18 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
         // is dropped by the thread that allocated it (a call freed on the writer thread took
         // the allocator's lock of the scoring thread's arena for every string in it).
         let rendered = render_call(format, &c, &rubric_for_lines);
-        (summary, role_warning_line(&c), rendered)
+        let failing = if format == Format::Summary { report::summary::FailingCall::of(&c) } else { None };
+        (summary, role_warning_line(&c), rendered, failing)
     };
     // Block-buffered, and unlocked: the calls are written from another thread.
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
     let mut acc = report::aggregate::Accumulator::new(group_by);
+    let mut failing = report::summary::Failing::new(args.limit.unwrap_or(report::summary::DEFAULT_LIMIT));
+    let mut position = 0usize;
     // JSON needs a header and a footer around the calls; the other formats write each call.
     let (mut json, mut plain): (Option<report::json::StreamWriter>, Option<&mut (dyn Write + Send)>) = match args.format
     {
-        Format::Json => (Some(report::json::StreamWriter::begin(&mut out, &rubric_ref, input.shard)?), None),
+        Format::Json => (Some(report::json::StreamWriter::begin(&mut out, &rubric_ref, run.shard)?), None),
         _ => (None, Some(&mut out)),
     };
     // JSON Lines has a line for every record: the inputs that could not be walked come first.
@@ -663,11 +831,15 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     let progress = progress::Bar::for_inputs(&inputs);
     let mut failure: Option<io::Error> = None;
     let mut warnings: Vec<String> = Vec::new();
-    let pool = thread_pool(input.threads, &inputs)?;
+    let pool = thread_pool(run.threads, &inputs)?;
     pool.install(|| {
-        batch::stream(&engine, &inputs, stdin.as_deref(), input.shard, &prepare, &progress, &mut |r| match r {
-            Ok((summary, warning, rendered)) => {
+        batch::stream(&engine, &inputs, stdin.as_deref(), run.shard, &prepare, &progress, &mut |r| match r {
+            Ok((summary, warning, rendered, failed_call)) => {
                 acc.add(&summary);
+                if let Some(f) = failed_call {
+                    failing.add(f, position);
+                }
+                position += 1;
                 progress.call_done();
                 warnings.extend(warning);
                 if failure.is_some() {
@@ -705,10 +877,11 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     for e in &errors {
         eprintln!("error: {}", report::escape::terminal(&e.to_string()));
     }
+    group_watch.check()?;
     let results = Results {
         schema: report::SCHEMA.into(),
         rubric: rubric_ref,
-        shard: input.shard,
+        shard: run.shard,
         calls: Vec::new(),
         aggregate: acc.finish(errors.len()),
         errors,
@@ -716,14 +889,16 @@ fn score_streaming(args: &ScoreArgs) -> Result<i32> {
     match (json, plain) {
         (Some(w), _) => w.finish(&results.errors, &results.aggregate)?,
         (None, None) => {}
-        (None, Some(out)) => {
-            if args.format == Format::Table {
+        (None, Some(out)) => match args.format {
+            Format::Table => {
                 report::table::write_summary(&results, out)?;
                 if results.aggregate.calls > 1 {
                     report::table::write_aggregate(&results, out)?;
                 }
             }
-        }
+            Format::Summary => failing.write(&results, out)?,
+            Format::Json | Format::Jsonl => {}
+        },
     }
     out.flush()?;
     let a = &results.aggregate;
@@ -741,18 +916,23 @@ fn render_call(format: Format, call: &callqa::eval::result::CallResult, rubric: 
         Format::Json => return report::json::render_call(call),
         Format::Jsonl => report::json::write_line(call, rubric, &mut bytes)?,
         Format::Table => report::table::write_call(call, &mut bytes)?,
+        // The summary writes its lines at the end, from what the batch kept.
+        Format::Summary => {}
     }
     Ok(bytes)
 }
 
 fn score(args: ScoreArgs) -> Result<i32> {
+    if args.limit.is_some() && args.format != Format::Summary {
+        bail!("--limit applies to --format summary (the other formats list every call)");
+    }
     if args.framed {
         return score_framed(&args);
     }
     if thresholds(&args.gate)?.is_none() {
         return score_streaming(&args);
     }
-    let results = run_batch(&args.input)?;
+    let results = run_batch(&args.input, Run::of(&args.batch, &args.threads))?;
     // Block-buffered: the line-buffered stdout lock scans every small write for a newline.
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     match args.format {
@@ -763,6 +943,10 @@ fn score(args: ScoreArgs) -> Result<i32> {
             if results.calls.len() > 1 {
                 report::table::write_aggregate(&results, &mut out)?;
             }
+        }
+        Format::Summary => {
+            report::summary::Failing::of_results(&results, args.limit.unwrap_or(report::summary::DEFAULT_LIMIT))
+                .write(&results, &mut out)?
         }
     }
     out.flush()?;
@@ -821,7 +1005,7 @@ fn score_framed(args: &ScoreArgs) -> Result<i32> {
     if args.format != Format::Jsonl || input.paths.len() != 1 || input.paths[0] != Path::new("-") {
         bail!("--framed reads framed records from stdin and writes JSON Lines: use `score --framed --format jsonl -`");
     }
-    if input.shard.is_some() || input.group_by.is_some() || thresholds(&args.gate)?.is_some() {
+    if args.batch.shard.is_some() || args.batch.group_by.is_some() || thresholds(&args.gate)?.is_some() {
         bail!(
             "--framed is one stage of a pipeline: partition with the engine, and gate or group the merged results \
              (`callqa merge`, then `callqa gate`)"
@@ -839,10 +1023,9 @@ fn score_framed(args: &ScoreArgs) -> Result<i32> {
             r.call(c);
         }
     };
-    let rubric_ref =
-        RubricRef { id: engine.rubric.file.rubric.id.clone(), version: engine.rubric.file.rubric.version.clone() };
+    let rubric_ref = RubricRef::of(&engine.rubric);
     let limit = input.max_file_bytes.unwrap_or(callqa::transcript::DEFAULT_MAX_FILE_BYTES);
-    let pool = thread_pool(input.threads, &[Input::Stdin])?;
+    let pool = thread_pool(args.threads.threads, &[Input::Stdin])?;
     // Unlocked handles: rayon's pool runs the stage on one of its threads.
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
     let stdin = io::BufReader::with_capacity(1 << 20, io::stdin());
@@ -921,10 +1104,13 @@ fn write_report_set(
 fn report_cmd(args: ReportArgs) -> Result<i32> {
     remove_staging_on_sigint();
     let input = &args.input;
-    let Batch { engine, inputs, mut errors, stdin, redactor, rubric_ref } = Batch::open(input)?;
-    let group_by = input.group_by.as_deref();
+    let run = Run::of(&args.batch, &args.threads);
+    let Batch { engine, inputs, mut errors, stdin, redactor, rubric_ref } = Batch::open(input, run)?;
+    let group_by = run.group_by;
+    let group_watch = GroupByWatch::new(group_by);
     type Prepared = (report::aggregate::CallSummary, Option<String>, Vec<u8>);
     let prepare = |mut c: callqa::eval::result::CallResult| -> io::Result<Prepared> {
+        group_watch.see(&c.meta);
         // Masked before it is aggregated or written anywhere.
         if let Some(r) = &redactor {
             r.call(&mut c);
@@ -946,9 +1132,9 @@ fn report_cmd(args: ReportArgs) -> Result<i32> {
     let mut failure: Option<io::Error> = None;
     let mut warnings: Vec<String> = Vec::new();
     let progress = progress::Bar::for_inputs(&inputs);
-    let pool = thread_pool(input.threads, &inputs)?;
+    let pool = thread_pool(run.threads, &inputs)?;
     pool.install(|| {
-        batch::stream(&engine, &inputs, stdin.as_deref(), input.shard, &prepare, &progress, &mut |r| match r {
+        batch::stream(&engine, &inputs, stdin.as_deref(), run.shard, &prepare, &progress, &mut |r| match r {
             Ok(Ok((summary, warning, line))) => {
                 acc.add(&summary);
                 progress.call_done();
@@ -977,19 +1163,20 @@ fn report_cmd(args: ReportArgs) -> Result<i32> {
     for e in &errors {
         eprintln!("error: {}", report::escape::terminal(&e.to_string()));
     }
+    group_watch.check()?;
     let spilled = spill.finish()?;
     let calls = report::store::Calls::Spilled(&spilled);
     let mut results = Results {
         schema: report::SCHEMA.into(),
         rubric: rubric_ref,
-        shard: input.shard,
+        shard: run.shard,
         calls: Vec::new(),
         aggregate: acc.finish(errors.len()),
         errors,
     };
     // A shard always writes its part, even one whose share holds only input errors: those
     // errors belong to the day's numbers, and `merge` counts them.
-    let sharded = input.shard.is_some();
+    let sharded = run.shard.is_some();
     let a = &results.aggregate;
     if !sharded && a.errors > 0 && (input.strict || a.calls == 0) {
         return Err(Exit(2).into());
@@ -1036,10 +1223,8 @@ fn compare(args: CompareArgs) -> Result<i32> {
             serde_json::to_writer_pretty(&mut out, &d)?;
             writeln!(out)?;
         }
-        CompareFormat::Markdown => {
-            let o = gate::Outcome { held: true, checks: Vec::new(), diff: Some(d) };
-            gate::write_markdown(&o, &mut out)?;
-        }
+        // The diff only: compare gives no verdict (`callqa gate` does).
+        CompareFormat::Markdown => gate::write_diff_markdown(&d, &mut out)?,
     }
     Ok(0)
 }
@@ -1064,6 +1249,9 @@ fn merge(args: MergeArgs) -> Result<i32> {
         parts.push(callqa::merge::parse_part(&name, &text)?);
     }
     let results = callqa::merge::merge(parts, args.group_by.as_deref())?;
+    if let Some(field) = args.group_by.as_deref() {
+        check_group_by(field, results.calls.iter().map(|c| &c.meta))?;
+    }
     match &args.out {
         Some(dir) => write_reports(dir, &results, None)?,
         None => {
@@ -1077,7 +1265,7 @@ fn merge(args: MergeArgs) -> Result<i32> {
 
 fn explain(args: ExplainArgs) -> Result<i32> {
     use std::io::IsTerminal;
-    let (results, rubric) = run_batch_with_rubric(&args.input)?;
+    let (results, rubric) = run_batch_with_rubric(&args.input, Run::default())?;
     input_exit(&results, args.input.strict)?;
     // Call ids are masked like the rest of the output: `--call` names a call by its id as
     // given or as shown.
@@ -1121,7 +1309,8 @@ fn rules(args: RulesArgs) -> Result<i32> {
                 eprintln!("error: {e}");
                 return Ok(2);
             }
-            Err(e) => return Err(e.into()),
+            // The io::Error itself, so that a closed pipe (`| head`) is recognized and ends quietly.
+            Err(callqa::codes::ShowError::Io(e)) => return Err(e.into()),
         },
     }
     Ok(0)
@@ -1140,7 +1329,8 @@ fn calibrate(args: CalibrateArgs) -> Result<i32> {
             return Ok(2);
         }
     };
-    let (results, rubric) = run_batch_with_rubric(&args.input)?;
+    let run = Run { threads: args.threads.threads, ..Run::default() };
+    let (results, rubric) = run_batch_with_rubric(&args.input, run)?;
     input_exit(&results, args.input.strict)?;
     // The scored calls' ids are masked: so are the labels', to match them.
     if let Some(r) = redactor(&args.input, &rubric)? {

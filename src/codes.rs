@@ -289,16 +289,21 @@ fn unknown(rubric: &CompiledRubric, code: &str) -> UnknownCode {
     UnknownCode { code: code.to_string(), suggestion, valid }
 }
 
+/// A penalty in points: "1 point", "0 points", "2.5 points".
+fn points(p: f64) -> String {
+    if p == 1.0 { "1 point".to_string() } else { format!("{p} points") }
+}
+
 fn severity_meaning(rubric: &CompiledRubric, r: &RuleInfo) -> String {
     let p = &rubric.penalties;
     let mut s = match r.severity {
         Severity::Major if r.kind == "built-in" && r.criterion == "steps" => {
             "fails the `steps` criterion (its score is the share of required steps covered)".to_string()
         }
-        Severity::Critical => format!("costs {} points and fails the call outright", p.critical),
-        Severity::Major => format!("costs {} points of its criterion's 100", p.major),
-        Severity::Minor => format!("costs {} points of its criterion's 100", p.minor),
-        Severity::Info => format!("reported; costs {} points", p.info),
+        Severity::Critical => format!("costs {} and fails the call outright", points(p.critical)),
+        Severity::Major => format!("costs {} of its criterion's 100", points(p.major)),
+        Severity::Minor => format!("costs {} of its criterion's 100", points(p.minor)),
+        Severity::Info => format!("reported; costs {}", points(p.info)),
     };
     let affects = rubric.criteria.iter().find(|(id, _)| *id == r.criterion).map(|(_, c)| c.affects_verdict);
     match affects {

@@ -7,6 +7,7 @@
 
 use crate::eval::result::{CallResult, Verdict};
 use crate::report::Results;
+use crate::report::wording::signed1;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
@@ -387,7 +388,7 @@ pub fn check(results: &Results, t: &Thresholds, baseline: Option<&Results>) -> O
             checks.push(Check {
                 name: "mean score drop".into(),
                 ok: o - n <= max + 1e-9,
-                detail: format!("{o:.1} → {n:.1} ({:+.1} points, max drop {max:.1})", n - o),
+                detail: format!("{o:.1} → {n:.1} ({} points, max drop {max:.1})", signed1(n - o)),
             });
         }
         if let (Some(o), Some(n)) = d.pass_rate {
@@ -395,7 +396,7 @@ pub fn check(results: &Results, t: &Thresholds, baseline: Option<&Results>) -> O
             checks.push(Check {
                 name: "pass rate drop".into(),
                 ok: drop <= max + 1e-9,
-                detail: format!("{} → {} ({:+.1} points, max drop {max:.1})", pct(Some(o)), pct(Some(n)), -drop),
+                detail: format!("{} → {} ({} points, max drop {max:.1})", pct(Some(o)), pct(Some(n)), signed1(-drop)),
             });
         }
     }
@@ -461,7 +462,6 @@ pub fn write_outcome(o: &Outcome, out: &mut dyn Write) -> io::Result<()> {
 
 /// Writes the gate outcome as Markdown (appended to `summary.md`).
 pub fn write_markdown(o: &Outcome, out: &mut dyn Write) -> io::Result<()> {
-    use crate::report::escape::md_code;
     use crate::report::markdown::cell;
     writeln!(out, "\n### Gate: {}\n", if o.held { "held ✅" } else { "FAILED ❌" })?;
     if !o.checks.is_empty() {
@@ -471,24 +471,85 @@ pub fn write_markdown(o: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     if let Some(d) = &o.diff {
-        if !d.pass_to_fail.is_empty() {
-            writeln!(out, "\n**Pass → fail:**\n")?;
-            for x in &d.pass_to_fail {
-                writeln!(
-                    out,
-                    "- {} ({}): {}",
-                    md_code(&x.call_id),
-                    cell(&x.source),
-                    cell(x.top_finding.as_deref().unwrap_or(""))
-                )?;
-            }
+        write_diff_markdown(d, out)?;
+    }
+    Ok(())
+}
+
+/// Writes the diff as Markdown, without a verdict (`callqa compare --format markdown`, and
+/// the baseline part of the gate's Markdown): mean score and pass rate before and after, then
+/// every flipped call, changed finding and added or removed call.
+pub fn write_diff_markdown(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
+    use crate::report::escape::md_code;
+    use crate::report::markdown::cell;
+    let score = |x: Option<f64>| x.map_or("n/a".into(), |v| format!("{v:.1}"));
+    let change = |o: Option<f64>, n: Option<f64>, scale: f64, unit: &str| match (o, n) {
+        (Some(o), Some(n)) => format!("{}{unit}", signed1((n - o) * scale)),
+        _ => "n/a".to_string(),
+    };
+    writeln!(out, "\n### Compared with the baseline\n")?;
+    writeln!(out, "| | baseline | now | change |\n|---|---:|---:|---:|")?;
+    writeln!(
+        out,
+        "| mean score | {} | {} | {} |",
+        score(d.mean_score.0),
+        score(d.mean_score.1),
+        change(d.mean_score.0, d.mean_score.1, 1.0, "")
+    )?;
+    writeln!(
+        out,
+        "| pass rate | {} | {} | {} |",
+        pct(d.pass_rate.0),
+        pct(d.pass_rate.1),
+        change(d.pass_rate.0, d.pass_rate.1, 100.0, " points")
+    )?;
+    let flips = |title: &str, flips: &[Flip], out: &mut dyn Write| -> io::Result<()> {
+        if flips.is_empty() {
+            return Ok(());
         }
-        if !d.new_findings.is_empty() {
-            writeln!(out, "\n**New findings:**\n")?;
-            for c in &d.new_findings {
-                writeln!(out, "- {} {}: {}", md_code(&c.call_id), cell(&c.code), cell(&c.message))?;
-            }
+        writeln!(out, "\n**{title} ({}):**\n", flips.len())?;
+        for x in flips {
+            writeln!(
+                out,
+                "- {} ({}) {} → {}{}",
+                md_code(&x.call_id),
+                cell(&x.source),
+                score(x.old_score),
+                score(x.new_score),
+                x.top_finding.as_deref().map_or(String::new(), |t| format!(": {}", cell(t)))
+            )?;
         }
+        Ok(())
+    };
+    flips("Pass → fail", &d.pass_to_fail, out)?;
+    flips("Fail → pass", &d.fail_to_pass, out)?;
+    let codes = |title: &str, changes: &[CodeChange], out: &mut dyn Write| -> io::Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        writeln!(out, "\n**{title} ({}):**\n", changes.len())?;
+        for c in changes {
+            writeln!(out, "- {} {}: {}", md_code(&c.call_id), cell(&c.code), cell(&c.message))?;
+        }
+        Ok(())
+    };
+    codes("New findings", &d.new_findings, out)?;
+    codes("Resolved findings", &d.resolved_findings, out)?;
+    let ids = |v: &[String]| v.iter().map(|i| md_code(i)).collect::<Vec<_>>().join(", ");
+    if !d.added_calls.is_empty() {
+        writeln!(out, "\nCalls only in the new run: {}", ids(&d.added_calls))?;
+    }
+    if !d.removed_calls.is_empty() {
+        writeln!(out, "\nCalls only in the baseline: {}", ids(&d.removed_calls))?;
+    }
+    if d.pass_to_fail.is_empty()
+        && d.fail_to_pass.is_empty()
+        && d.new_findings.is_empty()
+        && d.resolved_findings.is_empty()
+        && d.added_calls.is_empty()
+        && d.removed_calls.is_empty()
+    {
+        writeln!(out, "\nNo call changed its verdict or findings.")?;
     }
     Ok(())
 }

@@ -239,7 +239,7 @@ mod tests {
     use super::*;
 
     fn rubric(version: &str) -> RubricRef {
-        RubricRef { id: "r".into(), version: version.into() }
+        RubricRef::new("r", version)
     }
 
     fn stream(lines: &[(&str, Option<&str>)], version: &str) -> String {

@@ -154,7 +154,7 @@ mod tests {
     }
 
     fn rubric() -> RubricRef {
-        RubricRef { id: "r".into(), version: "1".into() }
+        RubricRef::new("r", "1")
     }
 
     #[test]

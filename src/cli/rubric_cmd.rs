@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 #[derive(Subcommand, Debug)]
 pub enum RubricCommand {
     /// Validate a rubric: every problem with file:line:column and a hint.
+    #[command(after_help = super::help::RUBRIC_CHECK)]
     Check {
         /// The rubric file.
         file: PathBuf,
@@ -22,6 +23,7 @@ pub enum RubricCommand {
     ///
     /// With a FILE, also writes rubric.schema.json next to it (when missing) so that editors
     /// complete keys; without one, prints the rubric to stdout.
+    #[command(after_help = super::help::RUBRIC_NEW)]
     New {
         /// Where to write it (default: stdout).
         file: Option<PathBuf>,
@@ -30,6 +32,7 @@ pub enum RubricCommand {
         force: bool,
     },
     /// Print the JSON Schema of the rubric format (for Even Better TOML / taplo).
+    #[command(after_help = super::help::RUBRIC_SCHEMA)]
     Schema {
         /// The schema of an included list file (rubrics/common/*.toml) instead.
         #[arg(long)]
@@ -37,9 +40,7 @@ pub enum RubricCommand {
     },
     /// Run the `examples.match` / `examples.no_match` lines of every step, signal, knowledge
     /// entry and rule as tests; exit 1 when one fails.
-    #[command(
-        after_help = "Exit codes:\n  0  every example behaved as written\n  1  an example failed\n  2  the rubric does not load"
-    )]
+    #[command(after_help = super::help::RUBRIC_TEST)]
     Test {
         /// Rubric files (default: the embedded default rubric).
         files: Vec<PathBuf>,
@@ -53,9 +54,7 @@ pub enum RubricCommand {
     /// Warn about cues that never fall on token boundaries, rules that never fire on the
     /// calls given, steps that cannot be told apart, unreachable end conditions and unused
     /// facts, synonyms, lexicons and signals.
-    #[command(
-        after_help = "Exit codes:\n  0  no warnings (or warnings without --deny-warnings)\n  1  warnings with --deny-warnings\n  2  the rubric or an input does not load"
-    )]
+    #[command(after_help = super::help::RUBRIC_LINT)]
     Lint {
         /// The rubric file (default: the embedded default rubric).
         file: Option<PathBuf>,
@@ -106,7 +105,7 @@ fn load(path: Option<&Path>) -> Result<(CompiledRubric, String)> {
     let (shown, source) = match path {
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| {
-                eprintln!("{}: cannot read the rubric: {e}", p.display());
+                eprintln!("error: {}: cannot read the rubric: {e}", p.display());
                 Exit(2)
             })?;
             (p.display().to_string(), text)
@@ -120,13 +119,14 @@ fn load(path: Option<&Path>) -> Result<(CompiledRubric, String)> {
     match rubric::from_str_with(&shown, &source, includes) {
         Ok(r) => Ok((r, source)),
         Err(e) => {
-            eprintln!("{e}");
+            super::print_rubric_errors(&e);
             Err(Exit(2).into())
         }
     }
 }
 
 fn check(file: &Path) -> Result<i32> {
+    use callqa::report::wording::count;
     let (r, source) = match load(Some(file)) {
         Ok(l) => l,
         Err(_) => return Ok(2),
@@ -138,17 +138,18 @@ fn check(file: &Path) -> Result<i32> {
     }
     let noted = match warnings.len() {
         0 => String::new(),
-        1 => ", 1 warning".to_string(),
-        n => format!(", {n} warnings"),
+        n => format!(", {}", count(n, "warning", "warnings")),
     };
-    println!(
-        "{}: ok ({} steps, {} signals, {} rules, {} facts{noted})",
+    // Written, not println!: a closed stdout (`| head`) must end quietly, not panic.
+    writeln!(
+        std::io::stdout(),
+        "{}: ok ({}, {}, {}, {}{noted})",
         file.display(),
-        r.steps.len(),
-        r.signals.len(),
-        r.rules.len(),
-        r.facts.len()
-    );
+        count(r.steps.len(), "step", "steps"),
+        count(r.signals.len(), "signal", "signals"),
+        count(r.rules.len(), "rule", "rules"),
+        count(r.facts.len(), "fact", "facts")
+    )?;
     Ok(0)
 }
 

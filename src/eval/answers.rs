@@ -371,6 +371,12 @@ fn not_for_kb(ctx: &CallContext, k: &CompiledKnowledge, sub: &CallContext, i: us
     if !strong && n <= 5 {
         return true;
     }
+    // No topic left once the question words, pronouns and worry words are set aside: a
+    // follow-up to the clause before (我比较在意这个) or a garbled line (怎么对？), nothing a
+    // knowledge-base author could write an entry for.
+    if topic_chars(&kc) < 2 {
+        return true;
+    }
     // Repeats what the agent just said (全网最低？).
     if n >= 2
         && let Some(prev) = (0..t).rev().find(|&p| ctx.role(p) == Role::Agent)
@@ -379,6 +385,76 @@ fn not_for_kb(ctx: &CallContext, k: &CompiledKnowledge, sub: &CallContext, i: us
         return true;
     }
     k.ignore.as_ref().is_some_and(|g| sub.matches(g, i).is_some())
+}
+
+/// Words that carry no topic of their own in a customer's question: question words, pronouns,
+/// degree and worry words, copulas and particles. Longest first (matched greedily).
+const NO_TOPIC: &[&str] = &[
+    "为什么",
+    "比较",
+    "怎么",
+    "怎样",
+    "什么",
+    "这个",
+    "那个",
+    "这样",
+    "那样",
+    "在意",
+    "担心",
+    "我们",
+    "你们",
+    "有点",
+    "还是",
+    "就是",
+    "这",
+    "那",
+    "我",
+    "你",
+    "您",
+    "他",
+    "她",
+    "它",
+    "很",
+    "挺",
+    "太",
+    "也",
+    "都",
+    "还",
+    "就",
+    "对",
+    "是",
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "么",
+    "吧",
+    "啊",
+    "呀",
+    "嘛",
+    "哦",
+    "啥",
+    "哪",
+    "谁",
+    "几",
+    "咋",
+    "怕",
+];
+
+/// How many characters of `key` are not in [`NO_TOPIC`] words.
+fn topic_chars(key: &[char]) -> usize {
+    let mut i = 0;
+    let mut n = 0;
+    while i < key.len() {
+        match NO_TOPIC.iter().find(|w| crate::text::question::starts_with(&key[i..], w)) {
+            Some(w) => i += w.chars().count(),
+            None => {
+                n += 1;
+                i += 1;
+            }
+        }
+    }
+    n
 }
 
 /// The key facts (indices) turn `r` carries.
@@ -835,6 +911,18 @@ message = "未知问题：{question}"
         let (neg, question) = negator(&b, pos);
         assert!(!question);
         assert_eq!(b.norm.chars[neg], '不');
+    }
+
+    #[test]
+    fn clauses_without_a_topic_are_not_for_the_knowledge_base() {
+        let k = |s: &str| topic_chars(&content(&analyzed(s).norm.chars));
+        // Issue 19: neither is a question a knowledge-base entry could answer.
+        assert_eq!(k("怎么对"), 0);
+        assert_eq!(k("我比较在意这个"), 0);
+        // Real questions keep their topic.
+        assert!(k("啥套餐") >= 2);
+        assert!(k("有资料吗") >= 2);
+        assert!(k("那话费能开发票吗") >= 2);
     }
 
     #[test]

@@ -463,7 +463,10 @@ impl Tally {
             c.pass_rate = (judged > 0).then(|| round4(c.passed as f64 / judged as f64));
         }
         let mut findings: Vec<CodeCount> = self.codes.into_values().collect();
-        findings.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+        // Most severe first, then most frequent: a frequent info code must not head the list.
+        findings.sort_by(|a, b| {
+            a.severity.cmp(&b.severity).then_with(|| b.count.cmp(&a.count)).then_with(|| a.code.cmp(&b.code))
+        });
         let mut end_conditions: Vec<EndCount> =
             self.ends.into_iter().map(|(id, count)| EndCount { id, count }).collect();
         end_conditions.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));

@@ -20,8 +20,8 @@
 //! dropped), never a panic. No timestamps and fixed-decimal floats: the same results give the same
 //! bytes.
 
-use super::Results;
-use super::aggregate::Aggregate;
+use super::aggregate::{Aggregate, CodeCount};
+use super::{Results, RubricRef};
 use crate::eval::result::{CallResult, Finding, TurnResult, Verdict};
 use crate::rubric::model::{QuestionStatus, Severity};
 use crate::transcript::{Role, RoleSource};
@@ -514,7 +514,7 @@ fn overview(r: &Results, o: &mut String) -> fmt::Result {
         "script steps, in script order",
         "按话术顺序，覆盖了每一步的通话占比：看通话在哪一步掉出话术。",
     )?;
-    steps_svg(a, o)?;
+    steps_svg(r, o)?;
     o.push_str("</figure>\n");
 
     panel_open(o, "各项标准", "criteria", "每项标准通过、不通过与不适用（N/A）的通话数；右侧为通过率（不计 N/A）。")?;
@@ -528,7 +528,12 @@ fn overview(r: &Results, o: &mut String) -> fmt::Result {
     ends_svg(a, o)?;
     o.push_str("</figure>\n</div>\n<div class=\"col\">\n");
 
-    panel_open(o, "问题代码", "findings by code", "每个问题代码出现的次数（右侧：涉及的通话数），按次数排序。")?;
+    panel_open(
+        o,
+        "问题代码",
+        "findings by code",
+        "每个问题代码出现的次数（右侧：涉及的通话数），先按严重程度、再按次数排序；仅提示（不扣分）的代码单列在下方。",
+    )?;
     findings_svg(a, o)?;
     o.push_str(
         "<p class=\"legend\"><span><i class=\"sev-critical\"></i>严重</span><span><i class=\"sev-major\"></i>重要</span>\
@@ -742,14 +747,40 @@ fn criteria_svg(a: &Aggregate, o: &mut String) -> fmt::Result {
     hbars_svg("chart-criteria", "各项标准通过情况", &rows, o)
 }
 
-fn steps_svg(a: &Aggregate, o: &mut String) -> fmt::Result {
+/// Shortens `s` to about `units` of display width (a CJK character counts 2, others 1), with `…`.
+fn clip_width(s: &str, units: usize) -> String {
+    let width = |c: char| if c.is_ascii() { 1 } else { 2 };
+    if s.chars().map(width).sum::<usize>() <= units {
+        return s.to_string();
+    }
+    let mut used = 1; // the `…`
+    let mut out = String::new();
+    for c in s.chars() {
+        if used + width(c) > units {
+            break;
+        }
+        used += width(c);
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+fn steps_svg(r: &Results, o: &mut String) -> fmt::Result {
+    let a = &r.aggregate;
     let rows: Vec<HRow> = a
         .steps
         .iter()
         .enumerate()
         .map(|(i, s)| HRow {
-            label: format!("{}. {}", i + 1, s.id),
-            segs: vec![(s.rate, "bar", format!("{}：{} / {} 通覆盖", s.id, s.covered, a.calls))],
+            // The label column holds about 20 units: the rubric's title, clipped; the full
+            // title and the id are in the tooltip.
+            label: format!("{}. {}", i + 1, clip_width(r.rubric.step_title(&s.id), 16)),
+            segs: vec![(
+                s.rate,
+                "bar",
+                format!("{}（{}）：{} / {} 通覆盖", r.rubric.step_title(&s.id), s.id, s.covered, a.calls),
+            )],
             value: format!("{}  ({}/{})", pct(Some(s.rate)), s.covered, a.calls),
         })
         .collect();
@@ -757,9 +788,23 @@ fn steps_svg(a: &Aggregate, o: &mut String) -> fmt::Result {
 }
 
 fn findings_svg(a: &Aggregate, o: &mut String) -> fmt::Result {
-    let max = a.findings.iter().map(|f| f.count).max().unwrap_or(0).max(1) as f64;
-    let rows: Vec<HRow> = a
-        .findings
+    // Findings that cost points, most severe first; info-level codes (reported, no penalty) in
+    // a chart of their own, so a frequent note never reads as the biggest problem.
+    let (info, costly): (Vec<&CodeCount>, Vec<&CodeCount>) =
+        a.findings.iter().partition(|f| f.severity == Severity::Info);
+    let mut costly = costly;
+    costly.sort_by(|x, y| x.severity.cmp(&y.severity).then(y.count.cmp(&x.count)).then(x.code.cmp(&y.code)));
+    code_bars("chart-findings", "问题代码分布", &costly, o)?;
+    if !info.is_empty() {
+        o.push_str("<p class=\"legend\">仅提示，不扣分：</p>\n");
+        code_bars("chart-findings-info", "提示代码分布", &info, o)?;
+    }
+    Ok(())
+}
+
+fn code_bars(id: &str, aria: &str, codes: &[&CodeCount], o: &mut String) -> fmt::Result {
+    let max = codes.iter().map(|f| f.count).max().unwrap_or(0).max(1) as f64;
+    let rows: Vec<HRow> = codes
         .iter()
         .map(|f| HRow {
             label: format!("{} {}", f.code, sev_label(f.severity)),
@@ -771,7 +816,7 @@ fn findings_svg(a: &Aggregate, o: &mut String) -> fmt::Result {
             value: format!("{} 次 · {} 通", f.count, f.calls),
         })
         .collect();
-    hbars_svg("chart-findings", "问题代码分布", &rows, o)
+    hbars_svg(id, aria, &rows, o)
 }
 
 fn ends_svg(a: &Aggregate, o: &mut String) -> fmt::Result {
@@ -997,13 +1042,13 @@ fn details(r: &Results, o: &mut String) -> fmt::Result {
         o.push_str("<p class=\"empty\">没有通话。</p>\n");
     }
     for (i, c) in r.calls.iter().enumerate() {
-        call(i, c, o)?;
+        call(i, c, &r.rubric, o)?;
     }
     o.push_str("</section>\n");
     Ok(())
 }
 
-fn call(i: usize, c: &CallResult, o: &mut String) -> fmt::Result {
+fn call(i: usize, c: &CallResult, rubric: &RubricRef, o: &mut String) -> fmt::Result {
     let anchor = call_anchor(i);
     write!(
         o,
@@ -1036,7 +1081,7 @@ fn call(i: usize, c: &CallResult, o: &mut String) -> fmt::Result {
         turn(&anchor, c, t, o)?;
     }
     o.push_str("</div>\n<aside class=\"side\">\n");
-    side(&anchor, c, o)?;
+    side(&anchor, c, rubric, o)?;
     o.push_str("</aside>\n</div>\n</details>\n");
     Ok(())
 }
@@ -1137,7 +1182,18 @@ fn questions(anchor: &str, c: &CallResult, o: &mut String) -> fmt::Result {
     Ok(())
 }
 
-fn side(anchor: &str, c: &CallResult, o: &mut String) -> fmt::Result {
+/// A step as the call details name it: the rubric's title, with the id in small print (the id
+/// alone when the rubric gives no title).
+fn step_name(rubric: &RubricRef, id: &str) -> String {
+    match rubric.step_titles.get(id) {
+        Some(title) => {
+            format!("<span class=\"sid\">{}</span> <code class=\"muted\">{}</code>", escape(title), escape(id))
+        }
+        None => format!("<span class=\"sid\">{}</span>", escape(id)),
+    }
+}
+
+fn side(anchor: &str, c: &CallResult, rubric: &RubricRef, o: &mut String) -> fmt::Result {
     write!(
         o,
         "<dl><dt>来源</dt><dd>{}</dd><dt>分数</dt><dd>{}</dd><dt>结果</dt><dd>{}{}</dd><dt>结束方式</dt><dd>{}",
@@ -1177,7 +1233,7 @@ fn side(anchor: &str, c: &CallResult, o: &mut String) -> fmt::Result {
     )?;
     for s in &c.steps {
         if s.covered {
-            write!(o, "<li class=\"ok\"><span class=\"mark\">✓</span><span class=\"sid\">{}</span>", escape(&s.id))?;
+            write!(o, "<li class=\"ok\"><span class=\"mark\">✓</span>{}", step_name(rubric, &s.id))?;
             if let Some(t) = s.turn {
                 write!(o, " <a href=\"#{anchor}-t{t}\">#{t}</a>")?;
             }
@@ -1186,9 +1242,9 @@ fn side(anchor: &str, c: &CallResult, o: &mut String) -> fmt::Result {
         } else {
             write!(
                 o,
-                "<li class=\"miss{}\"><span class=\"mark\">✗</span><span class=\"sid\">{}</span>",
+                "<li class=\"miss{}\"><span class=\"mark\">✗</span>{}",
                 if s.required { " req" } else { "" },
-                escape(&s.id)
+                step_name(rubric, &s.id)
             )?;
             if s.required {
                 o.push_str(" <span class=\"req\">必需</span>");
@@ -1272,7 +1328,7 @@ mod tests {
     }
 
     fn results(calls: Vec<CallResult>) -> Results {
-        Results::new(RubricRef { id: "demo".into(), version: "1".into() }, calls, Vec::new(), None)
+        Results::new(RubricRef::new("demo", "1"), calls, Vec::new(), None)
     }
 
     fn call(id: &str, text: &str, findings: Vec<Finding>) -> CallResult {
@@ -1417,8 +1473,7 @@ mod tests {
         a.meta.insert("team".into(), "外呼一组".into());
         let mut b = call("b", "好", Vec::new());
         b.meta.insert("team".into(), "外呼二组".into());
-        let r =
-            Results::new(RubricRef { id: "demo".into(), version: "1".into() }, vec![a, b], Vec::new(), Some("team"));
+        let r = Results::new(RubricRef::new("demo", "1"), vec![a, b], Vec::new(), Some("team"));
         assert_eq!(r.aggregate.groups.len(), 2);
         let html = render(&r);
         assert!(html.contains("id=\"groups-table\""));

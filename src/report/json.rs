@@ -154,7 +154,7 @@ mod tests {
             .map(Result::unwrap)
             .collect();
         let errors = vec![crate::error::InputError::at("bad.json", 3, 7, "expected \"turns\"")];
-        Results::new(RubricRef { id: "r".into(), version: "1".into() }, calls, errors, Some("team"))
+        Results::new(RubricRef::new("r", "1"), calls, errors, Some("team"))
     }
 
     #[test]

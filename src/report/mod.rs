@@ -11,8 +11,10 @@ pub mod markdown;
 pub mod output;
 pub mod redact;
 pub mod store;
+pub mod summary;
 pub mod table;
 pub mod timeline;
+pub mod wording;
 
 use crate::error::InputError;
 use crate::eval::result::CallResult;
@@ -26,6 +28,37 @@ pub struct RubricRef {
     pub id: String,
     /// Rubric version.
     pub version: String,
+    /// The title of every step that has one, by step id: reports name steps by title. Kept in
+    /// the results (not looked up in the rubric) so that `merge` writes the same reports as
+    /// one run. Absent in results written before it existed.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub step_titles: std::collections::BTreeMap<String, String>,
+}
+
+impl RubricRef {
+    /// A reference without step titles.
+    pub fn new(id: impl Into<String>, version: impl Into<String>) -> RubricRef {
+        RubricRef { id: id.into(), version: version.into(), step_titles: Default::default() }
+    }
+
+    /// The reference to a compiled rubric, with the titles of its steps.
+    pub fn of(rubric: &crate::rubric::CompiledRubric) -> RubricRef {
+        RubricRef {
+            id: rubric.file.rubric.id.clone(),
+            version: rubric.file.rubric.version.clone(),
+            step_titles: rubric
+                .steps
+                .iter()
+                .filter(|s| s.title != s.id)
+                .map(|s| (s.id.clone(), s.title.clone()))
+                .collect(),
+        }
+    }
+
+    /// The title of step `id`, or the id when the rubric gives none.
+    pub fn step_title<'a>(&'a self, id: &'a str) -> &'a str {
+        self.step_titles.get(id).map_or(id, String::as_str)
+    }
 }
 
 /// A scored batch: every input record ends up in `calls` or `errors`.

@@ -121,13 +121,14 @@ pub fn write(results: &Results, out: &mut dyn Write) -> io::Result<()> {
 /// Writes the one-line summary that follows the calls.
 pub fn write_summary(results: &Results, out: &mut dyn Write) -> io::Result<()> {
     let a = &results.aggregate;
+    use super::wording::count;
     writeln!(
         out,
-        "{} calls: {} passed, {} failed; {} input errors (rubric {} v{})",
-        a.calls,
+        "{}: {} passed, {} failed; {} (rubric {} v{})",
+        count(a.calls, "call", "calls"),
         a.passed,
         a.failed,
-        a.errors,
+        count(a.errors, "input error", "input errors"),
         super::escape::terminal_line(&results.rubric.id),
         super::escape::terminal_line(&results.rubric.version)
     )
