@@ -58,7 +58,8 @@ fn committed_sample_reports_match_the_binary() {
         let got = fs::read(tmp.path().join(name)).unwrap();
         assert!(
             want == got,
-            "reports/{name} drifted from what the binary writes; regenerate with `cargo run -- report fixtures/dev --out reports`"
+            "reports/{name} drifted from what the binary writes; if the change of the output is intended, \
+             regenerate the samples with `scripts/regen-reports.sh`, review `git diff reports/` and commit it"
         );
     }
 }
