@@ -409,7 +409,7 @@ fn a_missing_rubric_is_an_error_like_the_others() {
 #[test]
 fn readme_lists_every_report_file_and_installs_from_a_path() {
     let readme = fs::read_to_string(repo("README.md")).unwrap();
-    for file in ["results.json", "calls.csv", "summary.md", "junit.xml", "report.html"] {
+    for file in ["results.json", "calls.csv", "summary.md", "junit.xml", "report.html", "manifest.json"] {
         assert!(readme.contains(&format!("| `{file}` |")), "the report-file table lacks {file}");
     }
     assert!(!readme.contains("the gate's outcome then goes to stderr, or into"), "report's gate outcome is on stdout");
@@ -475,7 +475,7 @@ fn the_ci_example_runs_and_gates_against_the_committed_baseline() {
     assert!(fs::read_to_string(&summary).unwrap().contains("### Gate: FAILED"));
     assert!(
         text(&failed.stderr)
-            .contains("artifact callqa-report: calls.csv junit.xml report.html results.json summary.md")
+            .contains("artifact callqa-report: calls.csv junit.xml manifest.json report.html results.json summary.md")
     );
     let ci = fs::read_to_string(repo(".ci/run")).unwrap();
     assert!(ci.contains("scripts/ci-example.sh"), "CI runs the example");

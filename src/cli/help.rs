@@ -6,7 +6,7 @@ pub const CALLQA: &str = "\
 Examples:
   callqa score fixtures/dev/viol_op001_guarantee.txt   # one call: steps, criteria, findings
   callqa score fixtures/dev --format summary           # a batch in a screenful
-  callqa report fixtures/dev --out /tmp/callqa-out     # the five report files
+  callqa report fixtures/dev --out /tmp/callqa-out     # the report set
 
 Exit codes:
   0  success (and the gate held)
@@ -20,17 +20,23 @@ pub const SCORE: &str = "\
 Examples:
   callqa score fixtures/dev/viol_op001_guarantee.txt
   callqa score fixtures/dev --format summary --limit 10
-  callqa score calls/ --format jsonl -j 2 > results.jsonl
+  callqa score calls/ --format jsonl -j 2 > results.jsonl   # error records included
 
 Formats: `table` (default) for a few calls, every step and finding; `summary` for a batch (the
 aggregate, then one line per failing call); `json` for one document to keep or gate later;
-`jsonl` for stream processors (one call per line, written as it is scored).
+`jsonl` for stream processors (one line per input record, written as it is scored: the call, or
+an error record for a record that could not be read; `callqa merge` joins such streams).
+`score --framed --format jsonl -` is one stage of a pipeline (examples/spark): it reads framed
+records from stdin and writes exactly one line per frame.
 
 Exit codes:
-  0  scored (and, with gate flags, the gate held)
-  1  the gate failed (--min-score, --min-pass-rate, …, or --config)
-  2  usage or rubric error, an unknown criterion or --group-by field, no input could be read,
-     or with --strict any input could not be read";
+  0  scored (and, with gate flags, the gate held); with --framed, every frame got its line,
+     error records included
+  1  the gate failed (--min-score, --min-pass-rate, --max-metric, …, or --config), or no call
+     was evaluated (unless --allow-empty)
+  2  usage or rubric error, an unknown criterion or --group-by field, a --baseline scored with
+     another rubric (unless --allow-rubric-change), no input could be read, or with --strict
+     any input (with --framed, any frame) could not be read";
 
 /// `callqa report --help`.
 pub const REPORT: &str = "\
@@ -39,24 +45,29 @@ Examples:
   callqa report calls/ --out callqa-out --config callqa.toml   # with the gate of callqa.toml
   callqa report calls/ --shard 2/8 --out parts/2               # then `callqa merge`
 
+A shard (--shard) always writes its part, input errors included, for `callqa merge`.
+
 Exit codes:
   0  reports written (and, with gate flags, the gate held)
-  1  reports written, and the gate failed
-  2  usage or rubric error, an unknown criterion or --group-by field, no input could be read,
-     or with --strict any input could not be read";
+  1  reports written, and the gate failed (or no call was evaluated, unless --allow-empty)
+  2  usage or rubric error, an unknown criterion or --group-by field, a --baseline scored with
+     another rubric (unless --allow-rubric-change), no input could be read, or with --strict
+     any input could not be read";
 
 /// `callqa gate --help`.
 pub const GATE: &str = "\
 Examples:
-  callqa gate /tmp/callqa-out/results.json --min-pass-rate 0.3 --max-auto-fail 20
+  callqa gate callqa-out/results.json --min-pass-rate 0.3 --max-metric silence_max_s:p90=8
   callqa gate /tmp/callqa-out/results.json --baseline reports/results.json --max-drop 2
   callqa gate callqa-out/results.json --config callqa.toml
 
 Exit codes:
   0  the gate held
-  1  the gate failed: a threshold was not met
-  2  no thresholds given, an invalid or unknown one (a criterion the results do not have), or a
-     results file that cannot be read";
+  1  the gate failed: a threshold was not met, no call was evaluated (unless --allow-empty), or
+     a --max-metric bound with no timed call
+  2  no thresholds given, an invalid or unknown one (a criterion the results do not have), a
+     baseline scored with another rubric id or version (unless --allow-rubric-change, which
+     lists what changed), or a results file that cannot be read";
 
 /// `callqa compare --help`.
 pub const COMPARE: &str = "\
@@ -75,18 +86,22 @@ pub const MERGE: &str = "\
 Examples:
   callqa merge parts/*/results.json --out day/
   callqa merge part-1.jsonl part-2.jsonl part-3.jsonl > results.json
+  callqa merge out/results/part-* --out out/report   # streams of `score --framed`
+
+Parts are results.json files of `report --shard` and JSON Lines streams of `score --format
+jsonl` (error records count as input errors), in any mix and order.
 
 Exit codes:
   0  merged
-  2  a part that cannot be read, parts scored with different rubrics, or an unknown
-     --group-by field";
+  2  a part that cannot be read, the same part twice, parts scored with different rubrics,
+     records in two parts, shards missing or given twice, or an unknown --group-by field";
 
 /// `callqa explain --help`.
 pub const EXPLAIN: &str = "\
 Examples:
   callqa explain fixtures/dev/viol_op001_guarantee.txt
   callqa explain fixtures/dev/calls_batch.jsonl --call dev-jsonl-multi-viol
-  callqa explain calls/ --call c-1042 --color always | less -R
+  callqa explain fixtures/asr/aliyun-filetrans.json   # a timed call: turn times and its timing
 
 Exit codes:
   0  explained
