@@ -1013,23 +1013,15 @@ fn score_framed(args: &ScoreArgs) -> Result<i32> {
     }
     let rubric = load_rubric(input.rubric.as_ref())?;
     let engine = Engine::new(rubric, read_options(input));
-    let redactor = if input.show_pii {
-        None
-    } else {
-        Some(report::redact::Redactor::with_rubric(&input.redact, &engine.rubric).context("invalid --redact pattern")?)
-    };
-    let mask = |c: &mut callqa::eval::result::CallResult| {
-        if let Some(r) = &redactor {
-            r.call(c);
-        }
-    };
+    // Calls and error records alike are masked (`--show-pii` aside), as in every other output.
+    let redactor = redactor(input, &engine.rubric)?;
     let rubric_ref = RubricRef::of(&engine.rubric);
     let limit = input.max_file_bytes.unwrap_or(callqa::transcript::DEFAULT_MAX_FILE_BYTES);
     let pool = thread_pool(args.threads.threads, &[Input::Stdin])?;
     // Unlocked handles: rayon's pool runs the stage on one of its threads.
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
     let stdin = io::BufReader::with_capacity(1 << 20, io::stdin());
-    let counts = pool.install(|| callqa::pipe::run(&engine, stdin, &mut out, &rubric_ref, &mask, limit))?;
+    let counts = pool.install(|| callqa::pipe::run(&engine, stdin, &mut out, &rubric_ref, redactor.as_ref(), limit))?;
     if input.strict && counts.errors > 0 {
         eprintln!("error: {} of {} records could not be read (see the error records)", counts.errors, counts.records);
         return Err(Exit(2).into());

@@ -10,7 +10,7 @@
 
 use crate::engine::Engine;
 use crate::error::InputError;
-use crate::eval::result::CallResult;
+use crate::report::redact::Redactor;
 use crate::report::{RubricRef, json};
 use crate::transcript::framed::{self, STREAM};
 use rayon::prelude::*;
@@ -34,15 +34,16 @@ enum Line {
     Bad(InputError),
 }
 
-/// Reads the stream `input`, scores each frame with `engine`, masks each call with `mask` and
-/// writes one line per frame to `out`. A frame longer than `max_frame_bytes` is an error record
-/// (and is never held whole in memory).
+/// Reads the stream `input`, scores each frame with `engine` and writes one line per frame to
+/// `out`, each call and each error record masked by `redactor` (when given: `--show-pii` gives
+/// none) like every other output. A frame longer than `max_frame_bytes` is an error record (and
+/// is never held whole in memory).
 pub fn run(
     engine: &Engine,
     mut input: impl BufRead,
     out: &mut dyn Write,
     rubric: &RubricRef,
-    mask: &(dyn Fn(&mut CallResult) + Sync),
+    redactor: Option<&Redactor>,
     max_frame_bytes: usize,
 ) -> io::Result<Counts> {
     let mut counts = Counts::default();
@@ -71,10 +72,10 @@ pub fn run(
             }
         }
         if chunk.len() >= CHUNK_FRAMES {
-            flush(engine, &mut chunk, out, rubric, mask, &mut counts)?;
+            flush(engine, &mut chunk, out, rubric, redactor, &mut counts)?;
         }
     }
-    flush(engine, &mut chunk, out, rubric, mask, &mut counts)?;
+    flush(engine, &mut chunk, out, rubric, redactor, &mut counts)?;
     out.flush()?;
     Ok(counts)
 }
@@ -85,7 +86,7 @@ fn flush(
     chunk: &mut Vec<Line>,
     out: &mut dyn Write,
     rubric: &RubricRef,
-    mask: &(dyn Fn(&mut CallResult) + Sync),
+    redactor: Option<&Redactor>,
     counts: &mut Counts,
 ) -> io::Result<()> {
     let rendered: Vec<(bool, io::Result<Vec<u8>>)> = std::mem::take(chunk)
@@ -98,10 +99,19 @@ fn flush(
             let mut bytes = Vec::with_capacity(4096);
             match result {
                 Ok(mut call) => {
-                    mask(&mut call);
+                    if let Some(r) = redactor {
+                        r.call(&mut call);
+                    }
                     (false, json::write_line(&call, rubric, &mut bytes).map(|()| bytes))
                 }
-                Err(e) => (true, json::write_error_line(&e, rubric, &mut bytes).map(|()| bytes)),
+                // An error quotes its record and names its source: masked as every format masks
+                // an input error.
+                Err(mut e) => {
+                    if let Some(r) = redactor {
+                        r.error(&mut e);
+                    }
+                    (true, json::write_error_line(&e, rubric, &mut bytes).map(|()| bytes))
+                }
             }
         })
         .collect();
@@ -170,7 +180,7 @@ mod tests {
         ]
         .join("\n");
         let mut out = Vec::new();
-        let counts = run(&engine(), input.as_bytes(), &mut out, &rubric(), &|_| {}, 400).unwrap();
+        let counts = run(&engine(), input.as_bytes(), &mut out, &rubric(), None, 400).unwrap();
         assert_eq!(counts, Counts { records: 5, errors: 3 });
         let lines: Vec<serde_json::Value> =
             String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -187,7 +197,7 @@ mod tests {
     #[test]
     fn an_empty_stream_writes_nothing() {
         let mut out = Vec::new();
-        assert_eq!(run(&engine(), &b"\n\n"[..], &mut out, &rubric(), &|_| {}, 100).unwrap(), Counts::default());
+        assert_eq!(run(&engine(), &b"\n\n"[..], &mut out, &rubric(), None, 100).unwrap(), Counts::default());
         assert!(out.is_empty());
     }
 

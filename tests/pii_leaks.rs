@@ -164,7 +164,7 @@ fn the_attack_leaks_nothing_in_any_format_on_stdout_or_stderr() {
         }
         assert!(!text.contains("13812345600") && !text.contains("1381234"), "{name}");
     }
-    for format in ["json", "jsonl", "table"] {
+    for format in ["json", "jsonl", "table", "summary"] {
         let run = callqa().args(["score", "--format", format]).arg(dir.path()).output().unwrap();
         let stdout = String::from_utf8_lossy(&run.stdout);
         for raw in RAW {
@@ -334,4 +334,50 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn the_framed_pipe_stage_masks_calls_and_error_records() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    write_batch(dir.path());
+    // Every call of the attack as a frame, then records that fail with personal data in their
+    // source, their text and a reader's error, and a line that is not a frame at all.
+    let mut frames = String::new();
+    let calls = fs::read_to_string(dir.path().join("calls.jsonl")).unwrap();
+    for (i, line) in calls.lines().enumerate() {
+        let frame = serde_json::json!({"source": "day/calls.jsonl", "line": i + 1, "text": line});
+        frames.push_str(&format!("{frame}\n"));
+    }
+    let bad = [
+        serde_json::json!({"source": "day/13812345600.jsonl", "line": 1, "text": "{\"id\": \"c-13812345600\", \"turns\": 3}"}),
+        serde_json::json!({"source": "day/b.jsonl", "line": 2, "text": "我的电话13812345600和身份证110101199003071299"}),
+        serde_json::json!({"source": "day/c.jsonl", "line": 3, "error": "line is not UTF-8 near 13812345600"}),
+    ];
+    for frame in bad {
+        frames.push_str(&format!("{frame}\n"));
+    }
+    frames.push_str("13812345600 110101199003071299\n");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_callqa"))
+        .args(["score", "--framed", "--format", "jsonl", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(frames.as_bytes()).unwrap();
+    let run = child.wait_with_output().unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), RAW.len() + 4, "one line per frame");
+    assert_eq!(lines.iter().filter(|l| l.get("error").is_some()).count(), 4, "{stdout}");
+    for line in &lines {
+        let mut all = Vec::new();
+        strings(line, &mut all);
+        for s in &all {
+            assert_clean("a --framed line", s);
+        }
+    }
+    assert_clean("--framed stderr", &String::from_utf8_lossy(&run.stderr));
 }
