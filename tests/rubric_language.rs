@@ -63,7 +63,7 @@ fn a_rubric_in_any_folder_includes_the_built_in_lists() {
         .args(["rubric", "check", "hotline.toml"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("hotline.toml: ok (2 steps, 1 signals"));
+        .stdout(predicate::str::contains("hotline.toml: ok (2 steps, 1 signal,"));
     // From another folder too, by an absolute path.
     callqa().current_dir(std::env::temp_dir()).args(["rubric", "check"]).arg(&path).assert().success();
 }
@@ -74,7 +74,10 @@ fn a_missing_include_names_the_lists_that_exist_and_nothing_else() {
     write(dir.path(), "hotline.toml", &rubric(r#""common/compliance.toml", "common/call-flow.toml""#, ""));
     let out = callqa().current_dir(dir.path()).args(["rubric", "check", "hotline.toml"]).assert().code(2);
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    assert!(err.starts_with("hotline.toml:1:12: cannot read the included file `common/compliance.toml`"), "{err}");
+    assert!(
+        err.starts_with("error: hotline.toml:1:12: cannot read the included file `common/compliance.toml`"),
+        "{err}"
+    );
     assert!(
         err.contains(
             "common/advertising-law.toml, common/call-centre.toml, common/call-flow.toml, common/privacy.toml, \
@@ -159,7 +162,7 @@ fn check_warns_when_normalization_changes_a_phrase() {
         "{err}"
     );
     assert!(
-        String::from_utf8(out.stdout.clone()).unwrap().contains("ok (2 steps, 1 signals, 1 rules, 0 facts, 1 warning)")
+        String::from_utf8(out.stdout.clone()).unwrap().contains("ok (2 steps, 1 signal, 1 rule, 0 facts, 1 warning)")
     );
     // The lint reports it too, so CI's --deny-warnings catches it.
     callqa()
