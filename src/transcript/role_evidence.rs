@@ -343,28 +343,7 @@ pub const LOW_CONFIDENCE: f64 = 0.5;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transcript::{Position, RawTurn};
-
-    fn call(turns: &[(&str, &str)]) -> RawCall {
-        RawCall {
-            id: "c".into(),
-            source: "c.txt".into(),
-            meta: BTreeMap::new(),
-            turns: turns
-                .iter()
-                .map(|(s, t)| RawTurn {
-                    speaker: s.to_string(),
-                    text: t.to_string(),
-                    start: None,
-                    end: None,
-                    role_hint: None,
-                    pos: Position::default(),
-                    sentences: Vec::new(),
-                    meta: Default::default(),
-                })
-                .collect(),
-        }
-    }
+    use crate::transcript::roles::tests::call;
 
     fn none() -> RubricEvidence<'static> {
         RubricEvidence { cues: &[], script: &[] }

@@ -315,12 +315,13 @@ fn infer(call: &RawCall, speakers: &[String], unmapped: &[usize], hints: &RoleHi
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::transcript::{Position, RawTurn};
     use std::collections::BTreeMap;
 
-    fn call(turns: &[(&str, &str)]) -> RawCall {
+    /// A call of plain turns `(speaker, text)`, for the tests of role inference and its evidence.
+    pub(crate) fn call(turns: &[(&str, &str)]) -> RawCall {
         RawCall {
             id: "c".into(),
             source: "calls/c.txt".into(),
